@@ -1,0 +1,34 @@
+# The README's two commands: `make demo` (the main job) and `make test`.
+# Both create .venv from the project's own files first; nothing else is needed.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+BUILD   := build
+# Keep PyTensor's compiled code inside the build folder, so warm runs reuse it.
+export PYTENSOR_FLAGS ?= base_compiledir=$(CURDIR)/$(BUILD)/pytensor
+export MPLBACKEND ?= Agg
+
+.PHONY: demo test setup lab clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@PYBIN=$$(scripts/find-python) || exit 1; \
+	  echo "Using $$PYBIN ($$($$PYBIN --version))"; \
+	  [ -x $(PY) ] || $$PYBIN -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(PY) -m ipykernel install --prefix $(VENV) --name python3 --display-name "Python 3 (decide)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) scripts/demo.py --out $(BUILD)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,43 @@
+"""Errors a user can act on: each names the file, the field, the bad value and the fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input."""
+
+    where: str  # the field, e.g. "options[0] (return home).outcomes[1].chance"
+    value: object  # what the user wrote
+    message: str  # what is wrong and what would be valid
+    line: int | None = None  # line in the file, when known
+
+    def __str__(self) -> str:
+        at = f"line {self.line}, " if self.line else ""
+        shown = _short(self.value)
+        return f"{at}{self.where}: {self.message}" + (f" (you wrote {shown})" if shown else "")
+
+
+def _short(value: object) -> str:
+    if value is None or value == "" or isinstance(value, dict | list) and not value:
+        return ""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class DecideError(ValueError):
+    """Base class for errors caused by what the user gave us (not bugs)."""
+
+
+class CaseError(DecideError):
+    """A case (decision) could not be read or is not valid."""
+
+    def __init__(self, problems: list[Problem], source: str = "case"):
+        self.problems = list(problems)
+        self.source = source
+        n = len(self.problems)
+        head = f"{source}: {n} problem{'s' if n != 1 else ''} found"
+        body = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{head}\n{body}")

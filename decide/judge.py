@@ -1,0 +1,293 @@
+"""Judge: turn a practitioner's statement about an uncertain quantity into a distribution.
+
+A judgement can be a verbal likelihood from a published scale ('likely'), a low / likely / high
+triple, a set of quantiles, a named distribution, or a fixed number. preliz does the fitting.
+Several practitioners' judgements of one quantity are pooled with a linear opinion pool.
+How likely something is and how confident the practitioner is are separate fields (ICD 203
+forbids mixing them in one statement): confidence sets how much of the distribution lies
+inside the verbal band.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from typing import Literal
+
+import numpy as np
+import preliz as pz
+from preliz.internal.optimization import get_fixed_params, optimize_quantiles
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from scipy import stats
+
+# --- published verbal likelihood scales -------------------------------------------------------
+
+#: UK Professional Head of Intelligence Assessment probability yardstick (gaps are deliberate).
+UK_YARDSTICK: dict[str, tuple[float, float]] = {
+    "remote chance": (0.0, 0.05),
+    "highly unlikely": (0.10, 0.20),
+    "unlikely": (0.25, 0.35),
+    "realistic possibility": (0.40, 0.50),
+    "likely": (0.55, 0.75),
+    "probably": (0.55, 0.75),
+    "highly likely": (0.80, 0.90),
+    "almost certain": (0.95, 1.0),
+}
+
+#: US Intelligence Community Directive 203 likelihood terms.
+ICD_203: dict[str, tuple[float, float]] = {
+    "almost no chance": (0.01, 0.05),
+    "very unlikely": (0.05, 0.20),
+    "unlikely": (0.20, 0.45),
+    "roughly even chance": (0.45, 0.55),
+    "likely": (0.55, 0.80),
+    "very likely": (0.80, 0.95),
+    "almost certain": (0.95, 0.99),
+}
+
+SCALES: dict[str, dict[str, tuple[float, float]]] = {"uk_yardstick": UK_YARDSTICK, "icd203": ICD_203}
+SCALE_SOURCES = {
+    "uk_yardstick": "UK Professional Head of Intelligence Assessment probability yardstick",
+    "icd203": "US Intelligence Community Directive 203",
+}
+
+#: Share of the distribution inside the verbal band for each level of confidence.
+#: High confidence: the practitioner would be surprised (1 in 10) to be outside the band.
+CONFIDENCE_MASS: dict[str, float] = {"high": 0.9, "medium": 0.7, "low": 0.5}
+
+#: low / likely / high are read as the 10th percentile, the median and the 90th percentile.
+LOW_LIKELY_HIGH_PROBS = (0.1, 0.5, 0.9)
+
+#: Which preliz family each kind of quantity is fitted with.
+Kind = Literal["probability", "odds_ratio", "magnitude", "number"]
+
+DISTRIBUTIONS = {
+    name: getattr(pz, name)
+    for name in [
+        "Beta", "BetaScaled", "Gamma", "LogNormal", "Normal", "TruncatedNormal", "Uniform",
+        "Triangular", "HalfNormal", "Exponential", "StudentT", "LogitNormal", "Kumaraswamy", "Weibull",
+    ]
+}
+
+
+class Fixed:
+    """A quantity known exactly: behaves like a preliz distribution with all its mass at one value."""
+
+    def __init__(self, value: float):
+        self.value = float(value)
+
+    def rvs(self, size, random_state=None):
+        return np.full(size, self.value)
+
+    def mean(self):
+        return self.value
+
+    def median(self):
+        return self.value
+
+    def std(self):
+        return 0.0
+
+    def ppf(self, q):
+        return np.full(np.shape(q), self.value) if np.ndim(q) else self.value
+
+    def __repr__(self):
+        return f"Fixed({self.value:g})"
+
+
+class Judgement(BaseModel):
+    """One practitioner's statement about one quantity. Give exactly one of the forms."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: str | None = Field(None, description="who made the judgement (a role, not a name)")
+    weight: float = Field(1.0, gt=0, description="weight in a linear opinion pool")
+    rationale: str | None = None
+    # form 1: a verbal likelihood from a published scale (probabilities only)
+    verbal: str | None = None
+    scale: Literal["uk_yardstick", "icd203"] = "uk_yardstick"
+    confidence: Literal["low", "medium", "high"] = "medium"
+    # form 2: low / likely / high (10th percentile, median, 90th percentile)
+    low: float | None = None
+    likely: float | None = None
+    high: float | None = None
+    # form 3: quantiles {probability: value}
+    quantiles: dict[float, float] | None = None
+    # form 4: a named distribution with its parameters (preliz names and parametrisation)
+    distribution: str | None = None
+    params: dict[str, float] | None = None
+    # form 5: a number known exactly
+    value: float | None = None
+
+    @field_validator("verbal")
+    @classmethod
+    def _normalise_verbal(cls, v: str | None) -> str | None:
+        return " ".join(v.lower().split()) if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Judgement":
+        forms = {
+            "verbal": self.verbal is not None,
+            "low/likely/high": any(x is not None for x in (self.low, self.likely, self.high)),
+            "quantiles": self.quantiles is not None,
+            "distribution": self.distribution is not None or self.params is not None,
+            "value": self.value is not None,
+        }
+        given = [k for k, v in forms.items() if v]
+        if len(given) != 1:
+            raise ValueError(
+                "a judgement needs exactly one of: verbal, low/likely/high, quantiles, "
+                f"distribution (+ params), value; found {', '.join(given) or 'none'}"
+            )
+        form = given[0]
+        if form == "verbal":
+            terms = SCALES[self.scale]
+            if self.verbal not in terms:
+                raise ValueError(
+                    f"'{self.verbal}' is not a term of the {self.scale} scale; use one of: "
+                    + ", ".join(f"'{t}'" for t in terms)
+                )
+        elif form == "low/likely/high":
+            if None in (self.low, self.likely, self.high):
+                raise ValueError("give all three of low, likely and high (10th percentile, median, 90th percentile)")
+            if not self.low < self.likely < self.high:
+                raise ValueError(
+                    f"need low < likely < high, got low={self.low:g}, likely={self.likely:g}, high={self.high:g}"
+                )
+        elif form == "quantiles":
+            qs = sorted(self.quantiles.items())
+            if len(qs) < 2:
+                raise ValueError("give at least two quantiles, e.g. {0.1: 0.2, 0.9: 0.6}")
+            for p, _ in qs:
+                if not 0 < p < 1:
+                    raise ValueError(f"quantile levels must be strictly between 0 and 1, got {p:g}")
+            vals = [v for _, v in qs]
+            if any(b <= a for a, b in zip(vals, vals[1:])):
+                raise ValueError(f"quantile values must increase with their levels, got {dict(qs)}")
+        elif form == "distribution":
+            if self.distribution not in DISTRIBUTIONS:
+                raise ValueError(
+                    f"unknown distribution '{self.distribution}'; use one of: " + ", ".join(DISTRIBUTIONS)
+                )
+            try:
+                DISTRIBUTIONS[self.distribution](**(self.params or {}))
+            except Exception as exc:  # preliz's own parameter checks
+                raise ValueError(f"{self.distribution} with params {self.params} is not valid: {exc}") from None
+        return self
+
+    @property
+    def form(self) -> str:
+        if self.verbal is not None:
+            return "verbal"
+        if self.low is not None:
+            return "low/likely/high"
+        if self.quantiles is not None:
+            return "quantiles"
+        if self.distribution is not None:
+            return "distribution"
+        return "value"
+
+    def numbers(self) -> list[float]:
+        """The numbers the practitioner wrote (used to check them against the quantity's range)."""
+        if self.low is not None:
+            return [self.low, self.likely, self.high]
+        if self.quantiles is not None:
+            return list(self.quantiles.values())
+        if self.value is not None:
+            return [self.value]
+        return []
+
+    def to_distribution(self, kind: Kind = "probability", bounds: tuple[float, float | None] = (0.0, None)):
+        """The fitted distribution (a preliz distribution, or Fixed). Cached: fitting is the slow part."""
+        return _fit(self.model_dump_json(), kind, tuple(bounds))
+
+
+def _family_for(kind: Kind, bounds: tuple[float, float | None]):
+    lo, hi = bounds
+    if kind == "probability":
+        return pz.Beta()
+    if kind == "odds_ratio":
+        return pz.LogNormal()
+    if kind == "magnitude":
+        if hi is not None:
+            return pz.BetaScaled(lower=lo, upper=hi)
+        return pz.Gamma() if lo == 0 else pz.Normal()
+    return pz.Normal()
+
+
+def fit_quantiles(dist, probs, values):
+    """Fit a preliz distribution to quantiles (preliz's quantile optimiser, as in pz.match_quantiles)."""
+    probs = np.asarray(probs, dtype=float)
+    values = np.asarray(values, dtype=float)
+    z = stats.norm.ppf(probs)
+    spread = (values[-1] - values[0]) / (z[-1] - z[0])
+    centre = float(np.interp(0.5, probs, values))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        none_idx, fixed = get_fixed_params(dist)  # before initialising, which sets every parameter
+        dist._fit_moments(centre, spread)
+        optimize_quantiles(dist, probs, values, none_idx, fixed)
+    return dist
+
+
+@functools.lru_cache(maxsize=4096)
+def _fit(judgement_json: str, kind: Kind, bounds: tuple[float, float | None]):
+    j = Judgement.model_validate(json.loads(judgement_json))
+    if j.value is not None:
+        return Fixed(j.value)
+    if j.distribution is not None:
+        return DISTRIBUTIONS[j.distribution](**(j.params or {}))
+    if j.verbal is not None:
+        lo, hi = SCALES[j.scale][j.verbal]
+        dist = pz.Beta()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pz.maxent(dist, lo, hi, CONFIDENCE_MASS[j.confidence], plot=False)
+        return dist
+    if j.low is not None:
+        return fit_quantiles(_family_for(kind, bounds), LOW_LIKELY_HIGH_PROBS, [j.low, j.likely, j.high])
+    probs, values = zip(*sorted(j.quantiles.items()))
+    return fit_quantiles(_family_for(kind, bounds), probs, values)
+
+
+def pool(distributions: list, weights: list[float] | None = None):
+    """Linear opinion pool: a mixture, so its mean is the weighted mean of the inputs."""
+    if len(distributions) == 1:
+        return distributions[0]
+    weights = np.ones(len(distributions)) if weights is None else np.asarray(weights, dtype=float)
+    weights = weights / weights.sum()
+    if any(isinstance(d, Fixed) for d in distributions):
+        return FixedMixture(distributions, weights)
+    return pz.Mixture(distributions, weights=list(weights))
+
+
+class FixedMixture:
+    """Mixture that may include exact values (preliz's Mixture needs proper distributions)."""
+
+    def __init__(self, dists, weights):
+        self.dists, self.weights = dists, np.asarray(weights)
+
+    def rvs(self, size, random_state=None):
+        rng = np.random.default_rng(random_state)
+        which = rng.choice(len(self.dists), size=size, p=self.weights)
+        out = np.empty(size)
+        for i, d in enumerate(self.dists):
+            m = which == i
+            out[m] = d.rvs(int(m.sum()), random_state=rng)
+        return out
+
+    def mean(self):
+        return float(sum(w * d.mean() for w, d in zip(self.weights, self.dists)))
+
+    def ppf(self, q):
+        x = self.rvs(200_000, random_state=0)
+        return np.quantile(x, q)
+
+    def median(self):
+        return float(self.ppf(0.5))
+
+
+def verbal_band(term: str, scale: str = "uk_yardstick") -> tuple[float, float]:
+    """The numeric band of a verbal likelihood term on a published scale."""
+    return SCALES[scale][" ".join(term.lower().split())]

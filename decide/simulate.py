@@ -1,0 +1,250 @@
+"""Simulate: propagate uncertainty from judgements to each option's value, keeping its two kinds apart.
+
+*Uncertainty* (epistemic): we do not know the chances and magnitudes, so we draw them from the
+judged distributions (``draw`` dimension). *Risk* (aleatory): even if we knew the chance, what
+happens to this child is still random, so for each draw we also simulate one child's outcomes.
+Each option is evaluated on the same child (common random numbers), so options differ only
+because the options differ.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy.special import expit, logit
+
+from decide.errors import DecideError
+from decide.frame import Decision
+
+
+def _rng(seed: int, label: str) -> np.random.Generator:
+    """One stream per named thing, so adding an option or quantity leaves the others' draws unchanged."""
+    return np.random.default_rng([seed, zlib.crc32(label.encode())])
+
+
+@dataclass
+class Model:
+    """The decision compiled into arrays: which quantity feeds which (option, outcome) slot."""
+
+    decision: Decision
+    quantities: list[str]  # every uncertain input, shared and inline
+    kinds: list[str]
+    distributions: list
+    options: list[str]
+    outcomes: list[str]  # union over options, in order of first appearance
+    applies: np.ndarray  # bool [option, outcome]
+    sign: np.ndarray  # +1 benefit, -1 harm, 0 absent [option, outcome]
+    is_harm: np.ndarray  # bool [option, outcome]
+    chance_idx: np.ndarray  # int [option, outcome] -> quantity index (or -1)
+    magnitude_idx: np.ndarray
+    factor_matrix: np.ndarray  # [quantity, option*outcome]: 1 where an odds-ratio quantity applies
+    has_factors: np.ndarray  # bool [option, outcome]
+    labels: dict = field(default_factory=dict)  # quantity -> plain description
+
+    @classmethod
+    def from_decision(cls, decision: Decision) -> "Model":
+        names, kinds, dists, labels = [], [], [], {}
+        index: dict[str, int] = {}
+
+        def add(key, kind, dist, label):
+            index[key] = len(names)
+            names.append(key)
+            kinds.append(kind)
+            dists.append(dist)
+            labels[key] = label
+
+        for q in decision.quantities:
+            add(q.name, q.kind, decision.distribution_of(q.name, q.kind), q.description or q.name)
+
+        def ref(value, kind, inline_name, label):
+            if isinstance(value, str):
+                return index[value]
+            if inline_name not in index:
+                add(inline_name, kind, decision.distribution_of(value, kind), label)
+            return index[inline_name]
+
+        factor_idx = {
+            f.name: ref(f.odds_ratio, "odds_ratio", f"{f.name}: odds ratio", f"odds ratio of {f.name}")
+            for f in decision.factors
+        }
+        options = [o.name for o in decision.options]
+        outcomes: list[str] = []
+        for o in decision.options:
+            for out in o.outcomes:
+                if out.name not in outcomes:
+                    outcomes.append(out.name)
+        shape = (len(options), len(outcomes))
+        applies = np.zeros(shape, bool)
+        sign = np.zeros(shape)
+        is_harm = np.zeros(shape, bool)
+        chance_idx = np.full(shape, -1)
+        magnitude_idx = np.full(shape, -1)
+        factor_pairs = []
+        for i, o in enumerate(decision.options):
+            for out in o.outcomes:
+                k = outcomes.index(out.name)
+                applies[i, k] = True
+                is_harm[i, k] = out.kind == "harm"
+                sign[i, k] = -1.0 if is_harm[i, k] else 1.0
+                chance_idx[i, k] = ref(out.chance, "probability", f"{o.name}: {out.name}: chance", f"chance of {out.name} if {o.name}")
+                magnitude_idx[i, k] = ref(
+                    out.magnitude, "magnitude", f"{o.name}: {out.name}: magnitude", f"how much {out.name} matters if {o.name}"
+                )
+                factor_pairs += [(factor_idx[f], i * len(outcomes) + k) for f in out.factors]
+        factor_matrix = np.zeros((len(names), applies.size))
+        for q, slot in factor_pairs:
+            factor_matrix[q, slot] += 1.0
+        has_factors = factor_matrix.sum(axis=0).reshape(shape) > 0
+        return cls(decision, names, kinds, dists, options, outcomes, applies, sign, is_harm, chance_idx,
+                   magnitude_idx, factor_matrix, has_factors, labels)
+
+    # --- drawing and evaluating -------------------------------------------------------------------
+
+    def draw(self, n: int, seed: int, overrides: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Epistemic draws of every quantity: an array [draw, quantity]."""
+        overrides = dict(overrides or {})
+        unknown = set(overrides) - set(self.quantities)
+        if unknown:
+            raise DecideError(f"overrides name unknown quantities {sorted(unknown)}; known: {self.quantities}")
+        out = np.empty((n, len(self.quantities)))
+        for j, (name, dist) in enumerate(zip(self.quantities, self.distributions)):
+            rng = _rng(seed, "quantity:" + name)
+            if name in overrides:
+                given = np.asarray(overrides[name], dtype=float).ravel()
+                out[:, j] = given if given.size == n else rng.choice(given, size=n, replace=True)
+            else:
+                out[:, j] = dist.rvs(n, random_state=rng)
+        return out
+
+    def evaluate(self, q: np.ndarray):
+        """Chances and magnitudes [..., option, outcome] for quantity values q [..., quantity].
+
+        A factor shifts a chance on the log-odds scale: logit(p) = logit(base) + sum log(odds ratio).
+        """
+        q = np.asarray(q, dtype=float)
+        lead = q.shape[:-1]
+        ci = np.where(self.applies, self.chance_idx, 0)
+        mi = np.where(self.applies, self.magnitude_idx, 0)
+        chance = np.take(q, ci, axis=-1)
+        magnitude = np.take(q, mi, axis=-1)
+        if self.has_factors.any():
+            used = np.flatnonzero(self.factor_matrix.any(axis=1))
+            shift = np.log(q[..., used]) @ self.factor_matrix[used]
+            shift = shift.reshape(lead + self.applies.shape)
+            with np.errstate(divide="ignore"):
+                shifted = expit(logit(chance) + shift)
+            chance = np.where(self.has_factors, shifted, chance)
+        chance = np.where(self.applies, chance, 0.0)
+        magnitude = np.where(self.applies, magnitude, 0.0)
+        return chance, magnitude
+
+    def expected_parts(self, q: np.ndarray):
+        """Expected benefit and expected harm per option, given quantity values (points)."""
+        chance, magnitude = self.evaluate(q)
+        weighted = chance * magnitude
+        benefit = np.where(self.is_harm, 0.0, weighted).sum(axis=-1)
+        harm = np.where(self.is_harm, weighted, 0.0).sum(axis=-1)
+        return benefit, harm
+
+    def expected_value(self, q: np.ndarray, harm_weight: float | None = None) -> np.ndarray:
+        """Expected net value per option: benefit - harm_weight * harm, given quantity values."""
+        w = self.decision.values.harm_weight if harm_weight is None else harm_weight
+        benefit, harm = self.expected_parts(q)
+        return benefit - w * harm
+
+
+@dataclass
+class Simulation:
+    """The result of :func:`simulate`: an xarray Dataset plus the compiled model behind it."""
+
+    dataset: xr.Dataset
+    model: Model
+    seed: int
+
+    @property
+    def decision(self) -> Decision:
+        return self.model.decision
+
+    @property
+    def options(self) -> list[str]:
+        return self.model.options
+
+    def quantity_draws(self) -> np.ndarray:
+        return self.dataset["quantity_value"].values
+
+    def to_datatree(self) -> xr.DataTree:
+        """ArviZ-ready: a DataTree whose 'posterior' group has (chain, draw) dimensions."""
+        posterior = self.dataset.drop_vars(["happens"]).expand_dims(chain=[0])
+        aleatory = self.dataset[["happens", "child_value"]].expand_dims(chain=[0])
+        return xr.DataTree.from_dict({"posterior": posterior, "posterior_predictive": aleatory})
+
+    def table(self) -> pd.DataFrame:
+        """Tidy table: one row per draw, option and outcome (chance, magnitude, whether it happened)."""
+        ds = self.dataset[["chance", "magnitude", "happens"]]
+        df = ds.to_dataframe().reset_index()
+        applies = pd.DataFrame(self.model.applies, index=self.options, columns=self.model.outcomes)
+        keep = applies.stack().rename("applies").reset_index().rename(columns={"level_0": "option", "level_1": "outcome"})
+        df = df.merge(keep, on=["option", "outcome"])
+        df = df[df["applies"]].drop(columns="applies")
+        kinds = {(o.name, out.name): out.kind for o in self.decision.options for out in o.outcomes}
+        df.insert(3, "kind", [kinds[(a, b)] for a, b in zip(df["option"], df["outcome"])])
+        return df.reset_index(drop=True)
+
+    def values_table(self) -> pd.DataFrame:
+        """Tidy table: one row per draw and option (expected benefit, harm, net value; one child's value)."""
+        cols = ["expected_benefit", "expected_harm", "expected_value", "child_value"]
+        return self.dataset[cols].to_dataframe().reset_index()
+
+
+def simulate(
+    decision: Decision,
+    draws: int = 4000,
+    *,
+    seed: int,
+    overrides: dict[str, np.ndarray] | None = None,
+) -> Simulation:
+    """Draw every uncertain quantity ``draws`` times and, for each draw, one child's outcomes.
+
+    ``overrides`` replaces a quantity's judged distribution with given draws (for example the
+    posterior from :mod:`decide.evidence`), resampled to ``draws`` if the lengths differ.
+    """
+    if not isinstance(draws, int | np.integer) or draws < 2:
+        raise DecideError(f"draws must be a whole number of at least 2, got {draws!r}")
+    model = Model.from_decision(decision)
+    q = model.draw(int(draws), seed, overrides)
+    chance, magnitude = model.evaluate(q)
+    # Risk: one child per draw; the same uniform for an outcome under every option (same child).
+    u = np.stack([_rng(seed, "child:" + k).random(draws) for k in model.outcomes], axis=-1)
+    happens = (u[:, None, :] < chance) & model.applies
+    w = decision.values.harm_weight
+    weighted = chance * magnitude
+    benefit = np.where(model.is_harm, 0.0, weighted).sum(axis=-1)
+    harm = np.where(model.is_harm, weighted, 0.0).sum(axis=-1)
+    child = np.where(happens, magnitude * np.where(model.is_harm, -w, 1.0), 0.0).sum(axis=-1)
+    na = ~model.applies
+    coords = {
+        "draw": np.arange(draws),
+        "option": model.options,
+        "outcome": model.outcomes,
+        "quantity": model.quantities,
+    }
+    ds = xr.Dataset(
+        {
+            "quantity_value": (("draw", "quantity"), q),
+            "chance": (("draw", "option", "outcome"), np.where(na, np.nan, chance)),
+            "magnitude": (("draw", "option", "outcome"), np.where(na, np.nan, magnitude)),
+            "happens": (("draw", "option", "outcome"), happens),
+            "expected_benefit": (("draw", "option"), benefit),
+            "expected_harm": (("draw", "option"), harm),
+            "expected_value": (("draw", "option"), benefit - w * harm),
+            "child_value": (("draw", "option"), child),
+        },
+        coords=coords,
+        attrs={"question": decision.question, "seed": seed, "harm_weight": w, "value_scale": decision.values.scale},
+    )
+    ds["kind"] = (("option", "outcome"), np.where(model.is_harm, "harm", np.where(model.applies, "benefit", "")))
+    return Simulation(ds, model, seed)
