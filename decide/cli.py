@@ -7,6 +7,7 @@ message on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from decide.errors import DecideError
@@ -66,13 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", help="also write the table to this CSV file")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.set_defaults(func=cmd_compare)
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
-#: Other modules' commands: functions taking the subparsers object (see decide.audit, decide.report).
-EXTRA_COMMANDS: list = []
+#: Modules that add commands: each has register(subparsers), which adds its parser(s) and
+#: sets func=callable(args) -> exit status. One line per module.
+COMMAND_MODULES: list[str] = [
+]
 
 
 def main(argv=None) -> int:

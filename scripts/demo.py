@@ -67,9 +67,13 @@ def main(argv=None) -> int:
     return 0
 
 
+#: The example reports: (arguments to `decide`, output file name). One line per report.
+EXAMPLE_REPORTS: list[tuple[list[str], str]] = [
+]
+
+
 def example_reports(out_dir: Path):
-    """Each (command, output) pair the demo writes; later stages add their reports here."""
-    return []
+    return [(args, out_dir / name) for args, name in EXAMPLE_REPORTS]
 
 
 if __name__ == "__main__":
