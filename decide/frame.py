@@ -187,6 +187,15 @@ class Decision(_Strict):
     def _check_numbers(self, ref, kind: Kind, where: str, problems: list[str]) -> None:
         numbers = [ref] if isinstance(ref, float | int) else ref.numbers()
         lo, hi = self.bounds(kind)
+        if not isinstance(ref, float | int) and ref.form == "distribution":
+            s_lo, s_hi = ref.to_distribution(kind, (lo, hi)).support
+            if s_lo < lo or (hi is not None and s_hi > hi):
+                problems.append(
+                    f"{where}: a {ref.distribution} can take values from {s_lo:g} to {s_hi:g}, outside the range of a "
+                    f"{kind.replace('_', ' ')} ({lo:g} to {hi if hi is not None else 'no limit'}); "
+                    + {"probability": "use Beta (or low/likely/high, or a verbal term)", "odds_ratio": "use LogNormal or Gamma",
+                       "magnitude": "use BetaScaled with the scale's limits, Gamma, or low/likely/high", "number": ""}[kind]
+                )
         for x in numbers:
             if x < lo or (hi is not None and x > hi):
                 what = {
@@ -349,16 +358,18 @@ def _load_yaml(text: str, source: str):
 
 
 def _node_at(root, loc):
+    """The YAML node at a location, or the deepest one that exists (for a missing field: its parent)."""
     node = root
     for key in loc:
-        if node is None:
-            return None
         if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == key), None)
+            child = next((v for k, v in node.value if k.value == key), None)
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
+            child = node.value[key]
         else:
+            child = None
+        if child is None:
             return node
+        node = child
     return node
 
 
@@ -402,12 +413,12 @@ def _problems(exc: ValidationError, data, root) -> list[Problem]:
     # Keep the branch matching what the user wrote (text -> name, number -> float, mapping -> judgement).
     for err in errors:
         loc = list(err["loc"])
-        branch = next((x for x in loc if x in ("str", "float", "Judgement", "int")), None)
+        branch = next((x for x in loc if x in ("str", "constrained-str", "float", "Judgement", "int")), None)
         if branch is not None:
             i = loc.index(branch)
             value = _value_at(data, loc[:i])
             wanted = {str: "str", bool: "float", int: "float", float: "float", dict: "Judgement"}.get(type(value))
-            if wanted != branch and not (branch == "int" and wanted == "float"):
+            if wanted != branch.replace("constrained-", "") and not (branch == "int" and wanted == "float"):
                 continue
             loc = loc[:i] + loc[i + 1 :]
         loc = [x for x in loc if not (isinstance(x, str) and x.startswith("function-"))]

@@ -170,10 +170,7 @@ class Judgement(BaseModel):
                 raise ValueError(
                     f"unknown distribution '{self.distribution}'; use one of: " + ", ".join(DISTRIBUTIONS)
                 )
-            try:
-                DISTRIBUTIONS[self.distribution](**(self.params or {}))
-            except Exception as exc:  # preliz's own parameter checks
-                raise ValueError(f"{self.distribution} with params {self.params} is not valid: {exc}") from None
+            _check_params(self.distribution, self.params or {})
         return self
 
     @property
@@ -201,6 +198,27 @@ class Judgement(BaseModel):
     def to_distribution(self, kind: Kind = "probability", bounds: tuple[float, float | None] = (0.0, None)):
         """The fitted distribution (a preliz distribution, or Fixed). Cached: fitting is the slow part."""
         return _fit(self.model_dump_json(), kind, tuple(bounds))
+
+
+def _check_params(name: str, params: dict[str, float]) -> None:
+    """preliz accepts impossible parameters silently; check them against each parameter's support."""
+    family = DISTRIBUTIONS[name]
+    try:
+        dist = family(**params)
+    except TypeError:
+        dist = None
+    names = list(family().param_names) if dist is None else list(dist.param_names)
+    allowed = ", ".join(names)
+    if dist is None or set(params) - set(names):
+        raise ValueError(f"{name} with params {params} is not valid; its parameters are: {allowed}")
+    if not dist.is_frozen:
+        raise ValueError(f"{name} with params {params} is not valid: give all of its parameters ({allowed})")
+    for p, (lo, hi) in zip(dist.param_names, dist.params_support):
+        v = getattr(dist, p)
+        if not (np.isfinite(v) and lo <= v <= hi):
+            raise ValueError(f"{name} with params {params} is not valid: {p}={v:g} is outside its range ({lo:g} to {hi:g})")
+    if "lower" in params and "upper" in params and not params["lower"] < params["upper"]:
+        raise ValueError(f"{name} with params {params} is not valid: lower must be below upper")
 
 
 def _family_for(kind: Kind, bounds: tuple[float, float | None]):
