@@ -109,14 +109,14 @@ class Values(_Strict):
     """How harms and benefits are weighed: a common scale and a contestable harm weight."""
 
     scale: str = "points: 0 = no effect, 100 = the most serious harm or greatest benefit for this child"
-    scale_min: float = 0.0
-    scale_max: float | None = 100.0
+    scale_min: float | None = Field(0.0, description="lowest magnitude allowed; none for no limit")
+    scale_max: float | None = Field(100.0, description="highest magnitude allowed; none for no limit")
     harm_weight: float = Field(1.0, gt=0, description="how many points of benefit one point of harm outweighs")
     harm_weight_range: tuple[float, float] = (0.25, 4.0)
 
     @model_validator(mode="after")
     def _ranges(self) -> "Values":
-        if self.scale_max is not None and not self.scale_min < self.scale_max:
+        if self.scale_max is not None and self.scale_min is not None and not self.scale_min < self.scale_max:
             raise ValueError(f"need scale_min < scale_max, got {self.scale_min:g} and {self.scale_max:g}")
         lo, hi = self.harm_weight_range
         if not 0 < lo < hi:
@@ -194,7 +194,8 @@ class Decision(_Strict):
                     f"{where}: a {ref.distribution} can take values from {s_lo:g} to {s_hi:g}, outside the range of a "
                     f"{kind.replace('_', ' ')} ({lo:g} to {hi if hi is not None else 'no limit'}); "
                     + {"probability": "use Beta (or low/likely/high, or a verbal term)", "odds_ratio": "use LogNormal or Gamma",
-                       "magnitude": "use BetaScaled with the scale's limits, Gamma, or low/likely/high", "number": ""}[kind]
+                       "magnitude": (f"use BetaScaled with lower {lo:g} and upper {hi:g}, or low/likely/high" if hi is not None
+                                     else "use Gamma or LogNormal, or low/likely/high"), "number": ""}[kind]
                 )
         for x in numbers:
             if x < lo or (hi is not None and x > hi):
@@ -230,7 +231,8 @@ class Decision(_Strict):
         if kind == "odds_ratio":
             return (0.0, None)
         if kind == "magnitude":
-            return (self.values.scale_min, self.values.scale_max)
+            lo = self.values.scale_min
+            return (float("-inf") if lo is None else lo, self.values.scale_max)
         return (float("-inf"), None)
 
     def distribution_of(self, ref: Input, kind: Kind):

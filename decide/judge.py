@@ -206,11 +206,11 @@ def _check_params(name: str, params: dict[str, float]) -> None:
     try:
         dist = family(**params)
     except TypeError:
-        dist = None
-    names = list(family().param_names) if dist is None else list(dist.param_names)
-    allowed = ", ".join(names)
-    if dist is None or set(params) - set(names):
-        raise ValueError(f"{name} with params {params} is not valid; its parameters are: {allowed}")
+        import inspect
+
+        allowed = ", ".join(p for p in inspect.signature(family).parameters if p != "self")
+        raise ValueError(f"{name} with params {params} is not valid; its parameters are: {allowed}") from None
+    allowed = ", ".join(dist.param_names)
     if not dist.is_frozen:
         raise ValueError(f"{name} with params {params} is not valid: give all of its parameters ({allowed})")
     for p, (lo, hi) in zip(dist.param_names, dist.params_support):
@@ -228,7 +228,7 @@ def _family_for(kind: Kind, bounds: tuple[float, float | None]):
     if kind == "odds_ratio":
         return pz.LogNormal()
     if kind == "magnitude":
-        if hi is not None:
+        if hi is not None and np.isfinite(lo):
             return pz.BetaScaled(lower=lo, upper=hi)
         return pz.Gamma() if lo == 0 else pz.Normal()
     return pz.Normal()
