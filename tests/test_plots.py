@@ -1,0 +1,329 @@
+"""The decision plots draw exactly the tables they are given, label everything, and never recompute."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+import decide
+import decide.compare
+from decide.compare import Threshold
+from decide.errors import DecideError
+from decide.plots import decision as P
+
+# `decide.simulate` is the function (exported by the package); the module is here.
+simulate_module = sys.modules["decide.simulate"]
+
+CASE = Path(__file__).resolve().parent.parent / "data" / "cases" / "return_home.yaml"
+
+
+@pytest.fixture(scope="module")
+def case():
+    return decide.load_case(CASE)
+
+
+@pytest.fixture(scope="module")
+def sim(case):
+    return decide.simulate(case, 600, seed=11)
+
+
+@pytest.fixture(scope="module")
+def tables(sim):
+    """Every table the plots take, made once, before any plot is drawn."""
+    return {
+        "outcomes": decide.outcome_table(sim),
+        "summary": decide.summary(sim),
+        "values": sim.values_table(),
+        "acceptability": decide.acceptability(sim, n=9),
+        "tornado": decide.tornado(sim),
+        "threshold": decide.threshold(sim, "reabuse_after_return", n=11),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _bars(ax) -> list[Rectangle]:
+    """Bars drawn by barh (not legend patches or shaded spans)."""
+    return [p for c in ax.containers if isinstance(c, BarContainer) for p in c.patches]
+
+
+def _labelled(fig: Figure) -> None:
+    title = fig.get_suptitle() or " ".join(ax.get_title(loc="left") + ax.get_title() for ax in fig.axes)
+    assert title.strip(), "figure has no title"
+    assert any(ax.get_xlabel().strip() for ax in fig.axes), "no x-axis label"
+    assert any(ax.get_ylabel().strip() for ax in fig.axes), "no y-axis label"
+    for ax in fig.axes:
+        if ax.has_data():
+            assert ax.get_xlabel().strip() or ax is not fig.axes[-1], "the bottom panel needs an x label"
+
+
+# --- each plot: a Figure, titled and labelled, drawing what it was given ---------------------------------
+
+
+def test_outcomes_draws_one_chance_and_one_contribution_bar_per_row(tables):
+    t = tables["outcomes"]
+    fig = P.plot_outcomes(t)
+    assert isinstance(fig, Figure)
+    _labelled(fig)
+    options = list(dict.fromkeys(t["option"]))
+    axes = np.asarray(fig.axes).reshape(len(options), 2)
+    for (ax_chance, ax_contrib), opt in zip(axes, options):
+        rows = t[t["option"] == opt].reset_index(drop=True)
+        chance_bars, contrib_bars = _bars(ax_chance), _bars(ax_contrib)
+        assert len(chance_bars) == len(contrib_bars) == len(rows)
+        np.testing.assert_allclose([b.get_width() for b in chance_bars], rows["chance"])
+        np.testing.assert_allclose([b.get_width() for b in contrib_bars], rows["contribution"])
+        # harms and benefits are coloured apart
+        colours = {kind: {b.get_facecolor()[:3] for b, k in zip(chance_bars, rows["kind"]) if k == kind} for kind in ("harm", "benefit")}
+        assert all(len(c) <= 1 for c in colours.values())
+        if colours["harm"] and colours["benefit"]:
+            assert colours["harm"] != colours["benefit"]
+        assert ax_chance.get_title(loc="left") == opt
+
+
+def test_outcomes_from_a_hand_made_table():
+    t = pd.DataFrame({
+        "option": ["A", "A", "B"], "outcome": ["harm one", "good thing", "harm two"], "kind": ["harm", "benefit", "harm"],
+        "chance": [0.2, 0.7, 0.5], "chance_lower": [0.1, 0.6, 0.3], "chance_upper": [0.3, 0.8, 0.7],
+        "contribution": [-10.0, 35.0, -20.0], "contribution_lower": [-15.0, 30.0, -30.0], "contribution_upper": [-5.0, 40.0, -10.0],
+    })
+    fig = P.plot_outcomes(t)
+    widths = [b.get_width() for ax in fig.axes[1::2] for b in _bars(ax)]
+    assert widths == [-10.0, 35.0, -20.0]
+
+
+def test_value_plots_the_summary_means_and_intervals(tables):
+    s = tables["summary"]
+    fig = P.plot_value(s)
+    _labelled(fig)
+    ax = fig.axes[0]
+    means = [line.get_xdata()[0] for line in ax.lines if line.get_marker() == "o"]
+    np.testing.assert_allclose(means, s["expected_value"])
+    intervals = [tuple(line.get_xdata()) for line in ax.lines if line.get_linewidth() == 5]
+    np.testing.assert_allclose(intervals, s[["lower", "upper"]].to_numpy())
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(s.index)
+
+
+def test_value_with_a_child_adds_the_wider_one_child_range(tables):
+    s, v = tables["summary"], tables["values"]
+    fig = P.plot_value(s, v, child_interval=0.9)
+    ax = fig.axes[0]
+    child = [tuple(line.get_xdata()) for line in ax.lines if line.get_linewidth() == 12]
+    expected = [tuple(np.quantile(v.loc[v["option"] == o, "child_value"], [0.05, 0.95])) for o in s.index]
+    np.testing.assert_allclose(child, expected)
+    # risk: one child's range is wider than the interval for the average
+    for (lo, hi), (_, row) in zip(child, s.iterrows()):
+        assert hi - lo > row["upper"] - row["lower"]
+
+
+def test_probability_best_bars_equal_the_series(sim, tables):
+    pb = decide.probability_best(sim)
+    for given_ in (pb, tables["summary"]):
+        fig = P.plot_probability_best(given_)
+        _labelled(fig)
+        bars = _bars(fig.axes[0])
+        assert len(bars) == len(pb)
+        np.testing.assert_allclose([b.get_width() for b in bars], pb.values)
+
+
+def test_acceptability_lines_equal_the_table_on_a_log_axis(case, tables):
+    a = tables["acceptability"]
+    fig = P.plot_acceptability(a, harm_weight=case.values.harm_weight)
+    _labelled(fig)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    curves = [line for line in ax.lines if line.get_label() in a.columns]
+    assert [c.get_label() for c in curves] == list(a.columns)
+    for c in curves:
+        np.testing.assert_allclose(c.get_xdata(), a.index)
+        np.testing.assert_allclose(c.get_ydata(), a[c.get_label()])
+    vertical = [line for line in ax.lines if len(set(line.get_xdata())) == 1]
+    assert [line.get_xdata()[0] for line in vertical] == [case.values.harm_weight]
+
+
+@pytest.mark.parametrize("rows", [1, 4, None])
+def test_tornado_has_two_bars_per_row_ending_at_the_leads(tables, rows):
+    t = tables["tornado"] if rows is None else tables["tornado"].head(rows)
+    fig = P.plot_tornado(t)
+    _labelled(fig)
+    ax = fig.axes[0]
+    bars = _bars(ax)
+    assert len(bars) == 2 * len(t)
+    base = t.attrs["base_lead"]
+    low, high = bars[: len(t)], bars[len(t):]
+    np.testing.assert_allclose([b.get_x() for b in bars], base)
+    np.testing.assert_allclose([b.get_x() + b.get_width() for b in low], t["lead_at_low"])
+    np.testing.assert_allclose([b.get_x() + b.get_width() for b in high], t["lead_at_high"])
+    # long quantity names are wrapped onto several lines, and every row is labelled
+    labels = [x.get_text() for x in ax.get_yticklabels()]
+    assert len(labels) == len(t)
+    assert all(max(len(line) for line in lab.split("\n")) <= 38 for lab in labels)
+    assert t.attrs["preferred"] in ax.get_xlabel() and t.attrs["runner_up"] in ax.get_xlabel()
+
+
+def test_threshold_draws_the_curves_and_marks_each_switch():
+    grid = np.linspace(0, 1, 5)
+    curve = pd.DataFrame({"stay": [0.0, 0.0, 0.0, 0.0, 0.0], "go": [2.0, 1.0, 0.0, -1.0, -2.0]},
+                         index=pd.Index(grid, name="p"))
+    switches = pd.DataFrame([{"value": 0.5, "from_option": "go", "to_option": "stay"}])
+    fig = P.plot_threshold(Threshold("p", curve, switches), label="chance of p", marks={"published: 30 %": 0.3})
+    _labelled(fig)
+    ax = fig.axes[0]
+    curves = {line.get_label(): line for line in ax.lines if line.get_label() in curve.columns}
+    for opt in curve.columns:
+        np.testing.assert_allclose(curves[opt].get_ydata(), curve[opt])
+    vertical = sorted(line.get_xdata()[0] for line in ax.lines if len(set(line.get_xdata())) == 1)
+    assert vertical == [0.3, 0.5]
+    assert any("switch at 0.5" in t.get_text() for t in ax.texts)
+    assert "chance of p" in ax.get_xlabel()
+
+
+def test_threshold_without_a_switch_says_so(tables):
+    th = tables["threshold"]
+    fig = P.plot_threshold(th)
+    ax = fig.axes[0]
+    assert len([line for line in ax.lines if line.get_label() in th.curve.columns]) == th.curve.shape[1]
+    if th.switches.empty:
+        assert any("No switch" in t.get_text() for t in ax.texts)
+
+
+def test_value_by_harm_weight_lines_and_switch_match_the_closed_form():
+    # benefit - w * harm: A = 30 - 60 w, B = 20 - 35 w cross at w = 10 / 25 = 0.4
+    s = pd.DataFrame({"expected_benefit": [30.0, 20.0], "expected_harm": [60.0, 35.0]}, index=["A", "B"])
+    fig = P.plot_value_by_harm_weight(s, (0.25, 4.0), harm_weight=1.0)
+    _labelled(fig)
+    ax = fig.axes[0]
+    for opt, b, h in (("A", 30, 60), ("B", 20, 35)):
+        line = next(line for line in ax.lines if line.get_label() == opt)
+        np.testing.assert_allclose(line.get_ydata(), b - line.get_xdata() * h)
+    vertical = sorted(line.get_xdata()[0] for line in ax.lines if len(set(line.get_xdata())) == 1)
+    np.testing.assert_allclose(vertical, [0.4, 1.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-50, 50), st.floats(0.5, 80)), min_size=2, max_size=5))
+def test_weight_switches_are_exactly_where_the_best_line_changes(lines):
+    b = np.array([x for x, _ in lines])
+    h = np.array([y for _, y in lines])
+    lo, hi = 0.25, 4.0
+    switches = P._weight_switches(b, h, lo, hi)
+    w = np.geomspace(lo, hi, 4001)
+    best = np.argmax(b[None] - w[:, None] * h[None], axis=1)
+    changes = w[1:][best[1:] != best[:-1]]
+    # every change of the best option on a fine grid lies next to a reported switch, and vice versa
+    for x in changes:
+        assert any(abs(np.log(x) - np.log(s)) < 2e-3 for s, _, _ in switches)
+    for x, frm, to in switches:
+        assert lo < x < hi
+        assert b[frm] - x * h[frm] == pytest.approx(b[to] - x * h[to], abs=1e-6)
+        assert h[to] < h[frm]  # heavier harm weight moves the choice to the less harmful option
+
+
+def test_risk_and_uncertainty_draws_both_distributions(tables):
+    v = tables["values"]
+    fig = P.plot_risk_and_uncertainty(v, bins=20)
+    _labelled(fig)
+    options = list(dict.fromkeys(v["option"]))
+    assert [ax.get_title(loc="left") for ax in fig.axes] == options
+    for ax, opt in zip(fig.axes, options):
+        child_bars = ax.containers[0].patches
+        heights = np.array([p.get_height() for p in child_bars])
+        widths = np.array([p.get_width() for p in child_bars])
+        assert (heights * widths).sum() == pytest.approx(1.0)  # a density of all the option's draws
+        assert len(ax.patches) > len(child_bars)  # plus the outline of the average's distribution
+
+
+def test_judgements_draw_each_practitioner_and_the_pool(case):
+    fig = P.plot_judgements(case, "harm_of_reabuse")
+    _labelled(fig)
+    ax = fig.axes[0]
+    q = case.quantity("harm_of_reabuse")
+    curves = [line for line in ax.lines if len(line.get_xdata()) > 3]
+    assert len(curves) == len(q.all_judgements) + 1
+    pooled = curves[-1]
+    assert "pool" in pooled.get_label()
+    x = pooled.get_xdata()
+    np.testing.assert_allclose(pooled.get_ydata(), case.distribution_of("harm_of_reabuse", "magnitude").pdf(x))
+    for line, j in zip(curves, q.all_judgements):
+        assert j.by in line.get_label()
+        np.testing.assert_allclose(line.get_ydata(), j.to_distribution("magnitude", case.bounds("magnitude")).pdf(x))
+    ticks = [line for line in ax.lines if line.get_marker() == "|"]
+    assert sorted(float(v) for t in ticks for v in t.get_xdata()) == sorted(x for j in q.all_judgements for x in j.numbers())
+
+
+def test_judgements_shade_the_verbal_band(case):
+    chance = case.option("return home with support").outcomes[2].chance
+    fig = P.plot_judgements(case, [chance], kinds=["probability"], titles=["grows up at home"])
+    ax = fig.axes[0]
+    spans = [p for p in ax.patches if isinstance(p, Rectangle) or hasattr(p, "get_xy")]
+    xs = [np.asarray(p.get_xy())[:, 0] if not isinstance(p, Rectangle) else np.array([p.get_x(), p.get_x() + p.get_width()])
+          for p in spans]
+    assert any(np.isclose(x.min(), 0.40) and np.isclose(x.max(), 0.50) for x in xs)
+    assert "low confidence" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert ax.get_title(loc="left") == "grows up at home"
+
+
+def test_judgements_of_an_inline_judgement_need_a_kind(case):
+    chance = case.option("return home with support").outcomes[2].chance
+    with pytest.raises(DecideError, match="kind"):
+        P.plot_judgements(case, [chance])
+
+
+# --- plots never recompute --------------------------------------------------------------------------------
+
+
+def test_no_plot_simulates_or_compares(monkeypatch, case, sim, tables):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a plot recomputed the analysis")
+
+    for mod in (decide, simulate_module):
+        monkeypatch.setattr(mod, "simulate", refuse)
+    for name in ("summary", "probability_best", "expected_regret", "outcome_table", "acceptability", "threshold",
+                 "tornado", "preferred", "_values"):
+        monkeypatch.setattr(decide.compare, name, refuse)
+        for mod in (decide, P):  # also a name imported straight into the plots module
+            if hasattr(mod, name):
+                monkeypatch.setattr(mod, name, refuse)
+    for name in ("draw", "evaluate", "expected_parts", "expected_value", "from_decision"):
+        monkeypatch.setattr(simulate_module.Model, name, refuse)
+    P.plot_outcomes(tables["outcomes"])
+    P.plot_value(tables["summary"], tables["values"])
+    P.plot_probability_best(tables["summary"])
+    P.plot_acceptability(tables["acceptability"], 1.0)
+    P.plot_value_by_harm_weight(tables["summary"])
+    P.plot_tornado(tables["tornado"])
+    P.plot_threshold(tables["threshold"])
+    P.plot_risk_and_uncertainty(tables["values"])
+    P.plot_judgements(case, ["harm_of_reabuse", "reabuse_after_return"])
+
+
+# --- bad input: one clear message ------------------------------------------------------------------------
+
+
+def test_a_table_missing_columns_is_named(tables):
+    with pytest.raises(DecideError, match=r"missing \['contribution"):
+        P.plot_outcomes(tables["outcomes"].drop(columns=["contribution", "contribution_lower"]))
+    with pytest.raises(DecideError, match="lead_at_low"):
+        P.plot_tornado(tables["summary"])
+    with pytest.raises(DecideError, match="empty"):
+        P.plot_acceptability(pd.DataFrame())
+    with pytest.raises(DecideError, match="0 < low < high"):
+        P.plot_value_by_harm_weight(tables["summary"], (2.0, 1.0))
