@@ -108,13 +108,13 @@ _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 
 
 def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str | None = None,
-                   string_columns=(), notes: list[str] | None = None) -> pd.DataFrame:
+                   string_columns=(), optional=(), notes: list[str] | None = None) -> pd.DataFrame:
     """Read the columns an audit needs from a CSV file, with errors that say what to fix.
 
     The file is only ever opened for reading. ``delimiter=None`` detects comma, semicolon, tab or
     bar from the header (and says so when it is not a comma); ``encoding=None`` means UTF-8 (with
     or without a byte-order mark). ``string_columns`` are read as text, so group codes like
-    ``01`` keep their leading zero. Returns a DataFrame whose index is the data row number
+    ``01`` keep their leading zero; ``optional`` columns are read when present. Returns a DataFrame whose index is the data row number
     (0 = the line after the header).
     """
     path = Path(path)
@@ -160,7 +160,8 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
         parts = [f"column '{c}' not found{_suggest(c, names)}" for c in missing]
         raise DecideError(f"{path}: " + "; ".join(parts) + f". The file's columns are: {_listing(names, 30)}")
     try:
-        df = pd.read_csv(path, sep=delimiter, encoding=enc, usecols=lambda c: str(c).strip() in columns,
+        wanted = set(columns) | set(optional)
+        df = pd.read_csv(path, sep=delimiter, encoding=enc, usecols=lambda c: str(c).strip() in wanted,
                          dtype={c: str for c in string_columns}, low_memory=False)
     except UnicodeDecodeError as exc:
         with open(path, "rb") as fh:

@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 #: Modules that add commands: each has register(subparsers), which adds its parser(s) and
 #: sets func=callable(args) -> exit status. One line per module.
 COMMAND_MODULES: list[str] = [
+    "decide.audit_report",
 ]
 
 

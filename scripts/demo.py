@@ -69,6 +69,9 @@ def main(argv=None) -> int:
 
 #: The example reports: (arguments to `decide`, output file name). One line per report.
 EXAMPLE_REPORTS: list[tuple[list[str], str]] = [
+    (["audit", "data/synthetic/referrals.csv", "--score", "risk_score", "--outcome", "re_referred", "--group", "deprivation",
+      "--group", "area", "--threshold", "0.3", "--reference", "less deprived,North", "--intervention", "punitive",
+      "--label-bias", "1:1.5"], "audit.html"),
 ]
 
 
