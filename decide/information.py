@@ -1,0 +1,653 @@
+"""Information: what finding out would be worth to the child, and whether it is worth the wait.
+
+* **EVPI** (expected value of perfect information): how much better, on average, the decision
+  would be if every uncertain quantity were known before choosing. It is the expected regret of
+  the option preferred now, so it is the most any enquiry could be worth.
+* **EVPPI** (partial): the same for one quantity, or a group, learned exactly. Computed by the
+  regression method of Strong, Oakley & Brennan (2014, *Medical Decision Making* 34(3):311-326):
+  regress each option's net value relative to a reference option on just the quantities of
+  interest; the fitted values estimate the value each option would have once those quantities
+  were known, so EVPPI = mean of the row-wise best fitted value - the best of their means.
+  Up to four quantities use a tensor product of cubic regression splines (scikit-learn's
+  ``SplineTransformer``); more use a Gaussian process (scikit-learn). Each estimate carries a
+  standard error and a check of the regression fit. Nested Monte Carlo (:func:`evppi_nested`)
+  is the slow reference.
+* **EVSI** for a rate: what a study of ``n`` further cases (Binomial data on a probability)
+  would be worth (:func:`evsi_rate`).
+* **Deciding now or finding out more** (:func:`enquiry_value`): an enquiry that informs some
+  quantities is worth its EVPPI (or EVSI); waiting for it costs harm per week of drift. The
+  answer is "decide now" or "find out more first, worth up to N weeks", with its uncertainty.
+
+All values are in the decision's value points (the case's ``values.scale``), per child.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from scipy import stats
+from scipy.special import logsumexp
+
+from decide.errors import DecideError
+from decide.judge import Judgement
+from decide.simulate import Simulation, _rng
+
+#: Basis functions per quantity for the spline tensor product, by number of quantities
+#: (10, 36, 125, 256 columns): mgcv's defaults for s() and te(), as used by Strong et al.
+SPLINE_BASIS = {1: 10, 2: 6, 3: 5, 4: 4}
+MAX_SPLINE_QUANTITIES = max(SPLINE_BASIS)
+
+
+@dataclass(frozen=True)
+class InformationValue:
+    """The value of learning some quantities before deciding (value points per child).
+
+    ``se`` is the standard error of the estimate; for the regression methods it combines the
+    uncertainty of the fitted curve (Strong et al.'s method) and Monte Carlo error.
+    ``fit`` holds the regression check: for each option compared with the reference, the share
+    of variance explained in the sample (``r2``) and left-one-out (``r2_loo``); a large gap
+    between the two means the smoother is fitting noise and the EVPPI is biased upwards.
+    """
+
+    quantities: tuple[str, ...]
+    value: float
+    se: float
+    method: str
+    draws: int
+    seconds: float
+    fit: dict = field(default_factory=dict)
+    note: str = ""
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+
+# --- shared helpers ---------------------------------------------------------------------------------
+
+
+def _values(sim: Simulation, harm_weight: float | None = None) -> np.ndarray:
+    """Each option's expected net value in each draw [draw, option]."""
+    if harm_weight is None:
+        return sim.dataset["expected_value"].values
+    if harm_weight <= 0:
+        raise DecideError(f"harm_weight must be above 0, got {harm_weight!r}")
+    return sim.model.expected_value(sim.quantity_draws(), harm_weight)
+
+
+def _quantity_indices(sim: Simulation, quantities) -> list[int]:
+    names = [quantities] if isinstance(quantities, str) else list(quantities)
+    if not names:
+        raise DecideError("name at least one quantity")
+    known = sim.model.quantities
+    out = []
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise DecideError(f"no quantity '{name}'{hint}; quantities: {', '.join(known)}")
+        out.append(known.index(name))
+    if len(set(out)) != len(out):
+        raise DecideError(f"a quantity is named twice in {names}")
+    return out
+
+
+def expected_loss(values: np.ndarray) -> tuple[float, float]:
+    """Mean and standard error of (best option in each row - the option best on average).
+
+    With rows = draws of what we do not know this is the EVPI; with rows = fitted values given
+    some quantities it is the EVPPI. Equal to mean(row max) - max(column means).
+    """
+    values = np.asarray(values, dtype=float)
+    n = values.shape[0]
+    best = int(np.argmax(values.mean(axis=0)))
+    loss = values.max(axis=1) - values[:, best]
+    se = float(loss.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    return float(loss.mean()), se
+
+
+def evpi(sim: Simulation, harm_weight: float | None = None) -> InformationValue:
+    """Expected value of perfect information: the expected regret of the option preferred now."""
+    start = time.perf_counter()
+    v = _values(sim, harm_weight)
+    value, se = expected_loss(v)
+    return InformationValue(tuple(sim.model.quantities), value, se, "monte carlo", v.shape[0], time.perf_counter() - start)
+
+
+def relevant_quantities(sim: Simulation, harm_weight: float | None = None, seed: int = 0) -> pd.Series:
+    """Whether each quantity changes any option's value relative to the others (True/False).
+
+    Found by shuffling the quantity's draws: if no difference between options moves, learning it
+    cannot change the choice, and its EVPPI is exactly 0.
+    """
+    m = sim.model
+    q = sim.quantity_draws()
+    v = m.expected_value(q, harm_weight)
+    rel = v - v[:, :1]
+    scale = max(float(np.abs(rel).max()), 1.0)
+    rng = np.random.default_rng(seed)
+    out = []
+    for j in range(len(m.quantities)):
+        qq = q.copy()
+        qq[:, j] = rng.permutation(qq[:, j])
+        if np.ptp(q[:, j]) == 0:
+            out.append(False)
+            continue
+        vv = m.expected_value(qq, harm_weight)
+        out.append(not np.allclose(vv - vv[:, :1], rel, rtol=0, atol=1e-9 * scale))
+    return pd.Series(out, index=pd.Index(m.quantities, name="quantity"), name="relevant")
+
+
+# --- the regression smoothers ------------------------------------------------------------------------
+
+
+def spline_basis(phi: np.ndarray) -> np.ndarray:
+    """Tensor product of cubic regression splines (knots at quantiles) over the columns of phi.
+
+    Each quantity is first replaced by its rank (as a share of the draws), so knots sit at its
+    quantiles and long tails (odds ratios) do not give a few draws undue leverage; a smooth
+    function of the rank is a smooth function of the quantity. Each column's B-spline basis
+    sums to one, so the product contains the intercept.
+    """
+    from scipy.stats import rankdata
+    from sklearn.preprocessing import SplineTransformer
+
+    phi = np.asarray(phi, dtype=float)
+    if phi.ndim == 1:
+        phi = phi[:, None]
+    k = phi.shape[1]
+    if k not in SPLINE_BASIS:
+        raise DecideError(f"spline regression handles 1 to {MAX_SPLINE_QUANTITIES} quantities, got {k}; use method='gp'")
+    n_basis = SPLINE_BASIS[k]
+    basis = np.ones((phi.shape[0], 1))
+    for j in range(k):
+        x = ((rankdata(phi[:, j]) - 0.5) / phi.shape[0])[:, None]
+        n_knots = int(min(n_basis - 2, max(len(np.unique(x)) - 1, 2)))
+        b = SplineTransformer(n_knots=n_knots, degree=3, knots="uniform", extrapolation="linear").fit_transform(x)
+        basis = (basis[:, :, None] * b[:, None, :]).reshape(phi.shape[0], -1)
+    return basis
+
+
+def _fit_spline(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator):
+    """Least squares on the spline basis. Returns fitted [n, m], coefficient-uncertainty draws
+    of the fitted values [B, n, m] (or None), and the fit check."""
+    X = spline_basis(phi)
+    n = X.shape[0]
+    U, s, _ = np.linalg.svd(X, full_matrices=False)
+    keep = s > s[0] * 1e-10
+    U = U[:, keep]
+    p = U.shape[1]
+    if n - p < 10:
+        raise DecideError(f"too few draws ({n}) for a regression with {p} terms; simulate more draws")
+    fitted = U @ (U.T @ y)
+    resid = y - fitted
+    rss = (resid**2).sum(axis=0)
+    sigma = np.sqrt(rss / (n - p))
+    hat = (U**2).sum(axis=1)
+    loo = resid / np.clip(1 - hat, 1e-6, None)[:, None]
+    tss = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(tss > 0, 1 - rss / tss, 1.0)
+        r2_loo = np.where(tss > 0, 1 - (loo**2).sum(axis=0) / tss, 1.0)
+    draws = None
+    if se_draws:
+        # fitted = X beta; beta ~ N(beta_hat, sigma^2 (X'X)^-1)  =>  fitted* = fitted + sigma U z
+        def draws(batch: int = 25):
+            m = y.shape[1]
+            for a in range(0, se_draws, batch):
+                b = min(batch, se_draws - a)
+                noise = (U @ rng.standard_normal((p, b * m))).reshape(n, b, m)
+                yield (fitted[:, None, :] + noise * sigma).transpose(1, 0, 2)
+
+    return fitted, draws, {"terms": p, "r2": r2, "r2_loo": r2_loo}
+
+
+def _fit_gp(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator,
+            hyper_points: int = 300, fit_points: int = 2000, se_points: int = 400):
+    """Gaussian process regression (scikit-learn) for more than four quantities.
+
+    As in Strong et al., the hyperparameters are fitted on a subsample; the posterior mean then
+    uses a larger one. The curve's uncertainty is drawn from the latent posterior at a further
+    subsample of points.
+    """
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+
+    n, k = phi.shape
+    sd = phi.std(axis=0)
+    Z = (phi - phi.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    order = rng.permutation(n)
+    hyper, train, check = order[: min(n, hyper_points)], order[: min(n, fit_points)], order[: min(n, se_points)]
+    fitted = np.empty_like(y)
+    samples = np.empty((se_draws, len(check), y.shape[1])) if se_draws else None
+    r2, r2_loo = [], []
+    for d in range(y.shape[1]):
+        kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.ones(k), (1e-2, 1e3)) + WhiteKernel(0.1, (1e-6, 1e1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=int(rng.integers(2**31)))
+            gp.fit(Z[hyper], y[hyper, d])
+            gp = GaussianProcessRegressor(gp.kernel_, normalize_y=True, optimizer=None).fit(Z[train], y[train, d])
+        fitted[:, d] = gp.predict(Z)
+        resid = y[:, d] - fitted[:, d]
+        tss = ((y[:, d] - y[:, d].mean()) ** 2).sum()
+        r2.append(1 - (resid**2).sum() / tss if tss > 0 else 1.0)
+        out = np.setdiff1d(np.arange(n), train)
+        if out.size > 10 and tss > 0:  # points not used in the fit: an out-of-sample check
+            tss_out = ((y[out, d] - y[out, d].mean()) ** 2).sum()
+            r2_loo.append(1 - (resid[out] ** 2).sum() / tss_out if tss_out > 0 else 1.0)
+        else:
+            r2_loo.append(np.nan)
+        if se_draws:
+            mean, cov = gp.predict(Z[check], return_cov=True)
+            noise = gp.kernel_.k2.noise_level * float(np.atleast_1d(gp._y_train_std)[0]) ** 2
+            cov = cov - noise * np.eye(len(check))
+            w, V = np.linalg.eigh((cov + cov.T) / 2)
+            root = V * np.sqrt(np.clip(w, 0, None))
+            samples[:, :, d] = mean[None] + rng.standard_normal((se_draws, len(check))) @ root.T
+    draws = (lambda: iter([samples])) if se_draws else None
+    return fitted, draws, {"terms": len(train), "r2": np.array(r2), "r2_loo": np.array(r2_loo), "se_rows": check}
+
+
+def _evppi_batch(fitted: np.ndarray) -> np.ndarray:
+    """EVPPI for each of a batch of fitted curves [batch, n, options-1] (reference option is 0)."""
+    best = np.zeros(fitted.shape[:2])
+    for d in range(fitted.shape[2]):  # a loop over the few options is faster than a strided max
+        np.maximum(best, fitted[:, :, d], out=best)
+    return best.mean(axis=1) - np.maximum(fitted.mean(axis=1).max(axis=1), 0.0)
+
+
+def _evppi_from_fit(fitted: np.ndarray) -> tuple[float, float]:
+    """EVPPI from fitted relative values [n, options-1] (the reference option is 0)."""
+    full = np.concatenate([np.zeros((fitted.shape[0], 1)), fitted], axis=1)
+    return expected_loss(full)
+
+
+def evppi(
+    sim: Simulation,
+    quantities,
+    *,
+    method: str = "auto",
+    harm_weight: float | None = None,
+    seed: int = 0,
+    se_draws: int = 200,
+    relevant: pd.Series | None = None,
+    shortcuts: bool = True,
+) -> InformationValue:
+    """Expected value of learning ``quantities`` (a name or a list of names) exactly before deciding.
+
+    ``method``: 'auto' (splines up to four quantities, a Gaussian process beyond), 'spline', 'gp',
+    or 'nested' (nested Monte Carlo with default sizes; see :func:`evppi_nested`). Exact shortcuts:
+    quantities that no option's relative value depends on are worth 0; a group holding every
+    quantity that matters is worth the EVPI. ``relevant`` (from :func:`relevant_quantities`)
+    saves recomputing which quantities matter when many EVPPIs are wanted; ``shortcuts=False``
+    always runs the regression (to check it).
+    """
+    if method not in ("auto", "spline", "gp", "nested"):
+        raise DecideError(f"method must be 'auto', 'spline', 'gp' or 'nested', got {method!r}")
+    idx = _quantity_indices(sim, quantities)
+    names = tuple(sim.model.quantities[j] for j in idx)
+    if method == "nested":
+        return evppi_nested(sim, names, seed=seed, harm_weight=harm_weight)
+    start = time.perf_counter()
+    v = _values(sim, harm_weight)
+    n = v.shape[0]
+    if relevant is None:
+        relevant = relevant_quantities(sim, harm_weight, seed=seed)
+    relevant = np.asarray(relevant, dtype=bool) if shortcuts else np.ones(len(sim.model.quantities), bool)
+    if not relevant[idx].any():
+        return InformationValue(names, 0.0, 0.0, "exact", n, time.perf_counter() - start,
+                                note="no option's value relative to the others depends on these quantities")
+    if shortcuts and relevant.sum() == relevant[idx].sum():
+        value, se = expected_loss(v)
+        return InformationValue(names, value, se, "exact", n, time.perf_counter() - start,
+                                note="these include every quantity that matters, so learning them is perfect information (EVPI)")
+    use = [j for j in idx if relevant[j]]
+    phi = sim.quantity_draws()[:, use]
+    if method == "auto":
+        method = "spline" if len(use) <= MAX_SPLINE_QUANTITIES else "gp"
+    ref = int(np.argmax(v.mean(axis=0)))
+    others = [d for d in range(v.shape[1]) if d != ref]
+    y = v[:, others] - v[:, [ref]]
+    rng = np.random.default_rng([seed, len(use), *use])
+    if method == "spline":
+        fitted, draws, fit = _fit_spline(phi, y, se_draws, rng)
+        rows = slice(None)
+    else:
+        fitted, draws, fit = _fit_gp(phi, y, se_draws, rng)
+        rows = fit.pop("se_rows")
+    value, se_mc = _evppi_from_fit(fitted)
+    se_fit = 0.0
+    if draws is not None:
+        # Strong et al.: the spread of the EVPPI over draws of the fitted curve
+        base = _evppi_from_fit(fitted[rows])[0]
+        sims = np.concatenate([_evppi_batch(g) for g in draws()])
+        se_fit = float(sims.std(ddof=1))
+        fit["bias_check"] = float(sims.mean() - base)
+    opt = sim.options
+    fit["compared"] = [f"{opt[d]} vs {opt[ref]}" for d in others]
+    fit["se_fit"], fit["se_monte_carlo"] = se_fit, se_mc
+    note = ""
+    bias = fit.get("bias_check", 0.0)
+    if bias > 0.1 * value and bias > 0.01 * expected_loss(v)[0]:
+        note = (f"the regression may be fitting noise: noise of the size of its own error would add about "
+                f"{bias:.3g} points ({bias / value:.0%} of the estimate); simulate more draws")
+    return InformationValue(names, max(value, 0.0), float(np.hypot(se_fit, se_mc)), method, n,
+                            time.perf_counter() - start, fit, note)
+
+
+def evppi_table(
+    sim: Simulation,
+    groups: dict[str, list[str]] | None = None,
+    *,
+    method: str = "auto",
+    harm_weight: float | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """EVPPI for every quantity on its own, and for each named group, largest first.
+
+    ``attrs`` hold the EVPI and its standard error, so every row can be read as a share of it.
+    """
+    full = evpi(sim, harm_weight)
+    items = [(name, [name]) for name in sim.model.quantities]
+    for label, members in (groups or {}).items():
+        items.append((label, list(members)))
+    relevant = relevant_quantities(sim, harm_weight, seed=seed)
+    rows = []
+    for label, members in items:
+        r = evppi(sim, members, method=method, harm_weight=harm_weight, seed=seed, relevant=relevant)
+        rows.append({
+            "name": label,
+            "quantities": ", ".join(r.quantities),
+            "group": len(members) > 1 or label not in sim.model.quantities,
+            "description": sim.model.labels.get(label, "") if len(members) == 1 else f"group of {len(members)}",
+            "evppi": r.value,
+            "se": r.se,
+            "share_of_evpi": r.value / full.value if full.value > 0 else 0.0,
+            "r2": float(np.min(r.fit["r2"])) if "r2" in r.fit else np.nan,
+            "r2_loo": float(np.nanmin(r.fit["r2_loo"])) if "r2_loo" in r.fit else np.nan,
+            "method": r.method,
+            "seconds": r.seconds,
+            "note": r.note,
+        })
+    out = pd.DataFrame(rows).sort_values("evppi", ascending=False, ignore_index=True)
+    out.attrs.update(evpi=full.value, evpi_se=full.se, draws=full.draws, harm_weight=(
+        sim.decision.values.harm_weight if harm_weight is None else harm_weight), question=sim.decision.question)
+    return out
+
+
+# --- nested Monte Carlo: the slow reference -------------------------------------------------------------
+
+
+def evppi_nested(
+    sim: Simulation,
+    quantities,
+    *,
+    outer: int = 1000,
+    inner: int = 1000,
+    seed: int = 0,
+    harm_weight: float | None = None,
+    stratified: bool = True,
+    max_rows: int = 250_000,
+) -> InformationValue:
+    """EVPPI by nested Monte Carlo: for each of ``outer`` values of the quantities of interest,
+    average every option's value over ``inner`` draws of the rest, take the best, and average.
+
+    Quantities are independent a priori in the case model, so the inner draws are fresh draws of
+    the other quantities with the quantities of interest held fixed (the same inner draws for
+    every outer value: common random numbers). With one quantity and ``stratified`` the outer
+    values are evenly spaced quantiles, which removes most outer sampling error. The finite
+    inner sample biases the result slightly upwards; the standard error covers only the outer
+    sampling. Slow (outer x inner evaluations): a reference for tests and benchmarks.
+    """
+    start = time.perf_counter()
+    idx = _quantity_indices(sim, quantities)
+    if outer < 2 or inner < 2:
+        raise DecideError(f"outer and inner need at least 2 draws each, got {outer} and {inner}")
+    m = sim.model
+    if stratified and len(idx) == 1:
+        pool = m.draw(max(50 * outer, 50_000), seed)[:, idx[0]]
+        phi = np.quantile(pool, (np.arange(outer) + 0.5) / outer)[:, None]
+    else:
+        phi = m.draw(outer, seed)[:, idx]
+    rest = m.draw(inner, seed + 7919)
+    means = np.empty((outer, len(m.options)))
+    chunk = max(1, max_rows // inner)
+    for a in range(0, outer, chunk):
+        b = min(outer, a + chunk)
+        qq = np.broadcast_to(rest, (b - a, *rest.shape)).copy()
+        qq[:, :, idx] = phi[a:b, None, :]
+        means[a:b] = m.expected_value(qq, harm_weight).mean(axis=1)
+    value, se = expected_loss(means)
+    names = tuple(m.quantities[j] for j in idx)
+    return InformationValue(names, value, se, "nested monte carlo", outer * inner, time.perf_counter() - start,
+                            {"outer": outer, "inner": inner, "stratified": bool(stratified and len(idx) == 1)})
+
+
+# --- a study of n further cases: EVSI for a rate ---------------------------------------------------------
+
+
+def evsi_rate(
+    sim: Simulation,
+    quantity: str,
+    cases: int,
+    *,
+    method: str = "preposterior",
+    harm_weight: float | None = None,
+    seed: int = 0,
+    bootstrap: int = 100,
+) -> InformationValue:
+    """Expected value of sample information: learning how many of ``cases`` further, similar
+    cases have the outcome whose chance is ``quantity`` (Binomial data on a probability).
+
+    ``method='preposterior'``: for every possible count x = 0..cases, update the draws by Bayes'
+    rule (weights proportional to the Binomial likelihood, which for a Beta prior is exactly the
+    conjugate Beta posterior), take the best option given x, and average over the prior
+    predictive chance of x. ``method='regression'``: draw one count per draw and regress each
+    option's relative value on it (Strong et al.'s moment/regression approach to EVSI).
+    Approaches the EVPPI of ``quantity`` as ``cases`` grows.
+    """
+    if method not in ("preposterior", "regression"):
+        raise DecideError(f"method must be 'preposterior' or 'regression', got {method!r}")
+    if not isinstance(cases, int | np.integer) or cases < 1:
+        raise DecideError(f"cases must be a whole number of at least 1, got {cases!r}")
+    start = time.perf_counter()
+    (j,) = _quantity_indices(sim, [quantity])
+    if sim.model.kinds[j] != "probability":
+        raise DecideError(f"'{quantity}' is a {sim.model.kinds[j]}, not a rate; a study of cases informs a probability")
+    theta = sim.quantity_draws()[:, j]
+    v = _values(sim, harm_weight)
+    n = v.shape[0]
+    rng = np.random.default_rng([seed, int(cases), j])
+    if method == "regression":
+        x = rng.binomial(int(cases), theta)
+        ref = int(np.argmax(v.mean(axis=0)))
+        y = v - v[:, [ref]]
+        levels, inverse = np.unique(x, return_inverse=True)
+        if len(levels) <= 60:  # few possible counts: the mean in each group is the saturated regression
+            sums = np.zeros((len(levels), v.shape[1]))
+            np.add.at(sums, inverse, y)
+            fitted = (sums / np.bincount(inverse)[:, None])[inverse]
+        else:
+            fitted, _, _ = _fit_spline(x[:, None].astype(float), y, 0, rng)
+        value, se = expected_loss(fitted)
+        return InformationValue((quantity,), max(value, 0.0), se, "evsi regression", n, time.perf_counter() - start,
+                                {"cases": int(cases)})
+    counts = np.arange(int(cases) + 1)
+    with np.errstate(divide="ignore"):
+        loglik = stats.binom.logpmf(counts[:, None], int(cases), theta[None, :])  # [x, draw]
+
+    def estimate(rows):
+        ll = loglik[:, rows]
+        w = np.exp(ll - logsumexp(ll, axis=1, keepdims=True))  # posterior weights of draws given x
+        p_x = np.exp(logsumexp(ll, axis=1) - np.log(len(rows)))  # prior predictive chance of x
+        p_x = p_x / p_x.sum()
+        cond = w @ v[rows]  # expected value of each option given x
+        value = float(p_x @ cond.max(axis=1) - (p_x @ cond).max())
+        ess = 1.0 / (w**2).sum(axis=1)
+        return value, float(p_x @ ess)
+
+    value, ess = estimate(np.arange(n))
+    boots = [estimate(rng.integers(0, n, n))[0] for _ in range(bootstrap)]
+    se = float(np.std(boots, ddof=1)) if bootstrap > 1 else float("nan")
+    return InformationValue((quantity,), max(value, 0.0), se, "evsi preposterior", n, time.perf_counter() - start,
+                            {"cases": int(cases), "effective_draws": ess})
+
+
+# --- deciding now or finding out more --------------------------------------------------------------------
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Enquiry(BaseModel):
+    """Something that could be found out before deciding: an assessment, a drug test, a report.
+
+    It is taken to settle the quantities it ``informs`` (its value is then their EVPPI, the most
+    it could be worth); with ``cases`` it is a study of that many similar cases bearing on one
+    rate (its value is the EVSI). ``weeks`` is how long the decision would wait for it.
+    """
+
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=120)
+    informs: list[str] = Field(min_length=1, description="quantities the enquiry would settle")
+    weeks: float | Judgement = Field(description="how long the decision would wait for it, in weeks")
+    cases: int | None = Field(None, ge=1, description="for a study of further cases: how many (informs one rate)")
+    description: str = ""
+
+    @field_validator("weeks")
+    @classmethod
+    def _positive(cls, v):
+        if isinstance(v, float | int) and v <= 0:
+            raise ValueError(f"weeks must be above 0, got {v:g}")
+        return v
+
+
+def _judged(x, what: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Draws of a non-negative number given as a number or a judgement (low/likely/high, distribution)."""
+    if isinstance(x, int | float):
+        if x < 0:
+            raise DecideError(f"{what} cannot be negative, got {x:g}")
+        return np.full(n, float(x))
+    if not isinstance(x, Judgement):
+        try:
+            x = Judgement.model_validate(x)
+        except Exception as exc:
+            raise DecideError(f"{what}: give a number or a judgement such as {{low: 0.2, likely: 0.5, high: 1}} ({exc})") from None
+    if x.verbal is not None:
+        raise DecideError(f"{what}: a verbal likelihood ('{x.verbal}') describes a probability; give low/likely/high instead")
+    dist = x.to_distribution("magnitude", (0.0, None))
+    draws = np.asarray(dist.rvs(n, random_state=rng), dtype=float)
+    if np.any(draws < 0):
+        raise DecideError(f"{what}: the judged distribution {dist} allows negative values; use one that stays above 0")
+    return draws
+
+
+@dataclass(frozen=True)
+class EnquiryVerdict:
+    """Whether to decide now or wait for an enquiry, and why, in plain words."""
+
+    enquiry: str
+    verdict: str  # "decide now" or "find out more first"
+    message: str
+    value: InformationValue
+    weeks: float  # expected wait
+    delay_cost: float  # expected harm of the wait (points)
+    net_gain: float  # value - delay_cost: expected gain from waiting for the enquiry
+    worth_weeks: float  # break-even wait: value / expected harm per week
+    worth_weeks_lower: float
+    worth_weeks_upper: float
+    probability_worth_waiting: float
+    decide_now_option: str
+    interval: float
+
+    def as_row(self) -> dict:
+        return {
+            "enquiry": self.enquiry, "informs": ", ".join(self.value.quantities), "verdict": self.verdict,
+            "value": self.value.value, "value_se": self.value.se, "weeks": self.weeks, "delay_cost": self.delay_cost,
+            "net_gain": self.net_gain, "worth_weeks": self.worth_weeks, "worth_weeks_lower": self.worth_weeks_lower,
+            "worth_weeks_upper": self.worth_weeks_upper, "probability_worth_waiting": self.probability_worth_waiting,
+            "method": self.value.method, "message": self.message,
+        }
+
+
+def enquiry_value(
+    sim: Simulation,
+    enquiry: Enquiry | dict,
+    delay_harm_per_week: float | Judgement | dict,
+    *,
+    seed: int = 0,
+    draws: int = 20_000,
+    interval: float = 0.9,
+    harm_weight: float | None = None,
+) -> EnquiryVerdict:
+    """Decide now, or wait for the enquiry? Compare what it would be worth with the harm of drift.
+
+    Waiting is worth it when the enquiry's value (EVPPI of what it informs, or EVSI of a study)
+    exceeds the expected harm of the wait (weeks x harm per week). The harm of drift is taken to
+    fall on the child whichever option is chosen afterwards. Its uncertainty, and the standard
+    error of the value, give a range for how many weeks the enquiry is worth and the chance
+    that waiting is worth it.
+    """
+    if isinstance(enquiry, dict):
+        try:
+            enquiry = Enquiry.model_validate(enquiry)
+        except Exception as exc:
+            raise DecideError(f"enquiry {enquiry.get('name', '')!r}: {exc}") from None
+    if not 0 < interval < 1:
+        raise DecideError(f"interval must be between 0 and 1, got {interval!r}")
+    if enquiry.cases is not None:
+        if len(enquiry.informs) != 1:
+            raise DecideError(f"enquiry '{enquiry.name}': a study of {enquiry.cases} cases informs one rate; "
+                              f"it names {len(enquiry.informs)} quantities")
+        value = evsi_rate(sim, enquiry.informs[0], enquiry.cases, harm_weight=harm_weight, seed=seed)
+    else:
+        value = evppi(sim, enquiry.informs, harm_weight=harm_weight, seed=seed)
+    rng = np.random.default_rng([seed, 104729])
+    harm = _judged(delay_harm_per_week, "delay_harm_per_week", draws, rng)
+    weeks = _judged(enquiry.weeks, f"enquiry '{enquiry.name}' weeks", draws, rng)
+    worth = value.value + value.se * rng.standard_normal(draws)  # what the enquiry is worth, with its error
+    cost = weeks * harm
+    mean_harm = float(harm.mean())
+    delay_cost = float(weeks.mean() * mean_harm)
+    net = value.value - delay_cost
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(harm > 0, np.clip(worth, 0, None) / harm, np.inf)
+    lo, hi = np.quantile(ratio, [(1 - interval) / 2, (1 + interval) / 2])
+    worth_weeks = value.value / mean_harm if mean_harm > 0 else float("inf")
+    p_worth = float(np.mean(worth > cost))
+    from decide.compare import preferred
+
+    now = preferred(sim) if harm_weight is None else sim.options[int(np.argmax(_values(sim, harm_weight).mean(axis=0)))]
+    pct = f"{interval:.0%}"
+    if net > 0:
+        verdict = "find out more first"
+        message = (f"Find out more first: the {enquiry.name} is worth up to about {worth_weeks:.1f} weeks of delay "
+                   f"({pct} range {lo:.1f} to {hi:.1f} weeks) and would take about {weeks.mean():.1f}. "
+                   f"Chance that waiting is worth it: {p_worth:.0%}.")
+    else:
+        verdict = "decide now"
+        message = (f"Decide now ({now}): the {enquiry.name} would take about {weeks.mean():.1f} weeks but is worth "
+                   f"only about {worth_weeks:.1f} weeks of delay ({pct} range {lo:.1f} to {hi:.1f}). "
+                   f"Chance that waiting would be worth it: {p_worth:.0%}.")
+    return EnquiryVerdict(enquiry.name, verdict, message, value, float(weeks.mean()), delay_cost, float(net),
+                          float(worth_weeks), float(lo), float(hi), p_worth, now, interval)
+
+
+def enquiries_table(sim: Simulation, enquiries, delay_harm_per_week, **kwargs) -> pd.DataFrame:
+    """One row per enquiry: its value, the cost of waiting for it, and the verdict; best first."""
+    rows = [enquiry_value(sim, e, delay_harm_per_week, **kwargs).as_row() for e in enquiries]
+    out = pd.DataFrame(rows)
+    if len(out):
+        out = out.sort_values("net_gain", ascending=False, ignore_index=True)
+    return out
+
+
+__all__ = [
+    "Enquiry", "EnquiryVerdict", "InformationValue", "enquiries_table", "enquiry_value", "evpi", "evppi",
+    "evppi_nested", "evppi_table", "evsi_rate", "expected_loss", "relevant_quantities", "spline_basis",
+]
