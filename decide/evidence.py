@@ -369,7 +369,7 @@ def check_convergence(dt: xr.DataTree, var_names: list[str] | None = None, warn:
     ess_min = ess_per_chain_min * chains
     for name, row in table.iterrows():
         if not row["r_hat"] <= rhat_max:
-            problems.append(f"{name}: r-hat {row['r_hat']:.3f} > {rhat_max} (chains disagree)")
+            problems.append(f"{name}: r-hat {row['r_hat']:.4f} > {rhat_max} (chains disagree)")
         low = min(row["ess_bulk"], row["ess_tail"])
         if not low >= ess_min:
             problems.append(f"{name}: effective sample size {low:.0f} < {ess_min} ({ess_per_chain_min} per chain)")
