@@ -17,8 +17,14 @@ import pandas as pd
 import xarray as xr
 from scipy.special import expit, logit
 
+from decide import judge
 from decide.errors import DecideError
 from decide.frame import Decision
+
+
+#: Draws are made and evaluated in chunks of this many (results do not depend on it for the
+#: numpy-drawn families; it is fixed so that every family gives the same numbers run to run).
+CHUNK = 1 << 16
 
 
 def _rng(seed: int, label: str) -> np.random.Generator:
@@ -105,20 +111,49 @@ class Model:
     # --- drawing and evaluating -------------------------------------------------------------------
 
     def draw(self, n: int, seed: int, overrides: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """Epistemic draws of every quantity: an array [draw, quantity]."""
+        """Epistemic draws of every quantity: an array [draw, quantity].
+
+        Stored quantity-major (each quantity's draws contiguous) and returned as a transposed view,
+        which keeps drawing and the gathers in :meth:`evaluate` at memory speed.
+        """
         overrides = dict(overrides or {})
         unknown = set(overrides) - set(self.quantities)
         if unknown:
             raise DecideError(f"overrides name unknown quantities {sorted(unknown)}; known: {self.quantities}")
-        out = np.empty((n, len(self.quantities)))
+        out = np.empty((len(self.quantities), n))
         for j, (name, dist) in enumerate(zip(self.quantities, self.distributions)):
             rng = _rng(seed, "quantity:" + name)
-            if name in overrides:
-                given = np.asarray(overrides[name], dtype=float).ravel()
-                out[:, j] = given if given.size == n else rng.choice(given, size=n, replace=True)
-            else:
-                out[:, j] = dist.rvs(n, random_state=rng)
-        return out
+            given = np.asarray(overrides[name], dtype=float).ravel() if name in overrides else None
+            if given is not None and given.size == n:
+                out[j] = given
+                continue
+            # In chunks: small temporaries are reused instead of faulting in fresh pages each time.
+            for start in range(0, n, CHUNK):
+                size = min(CHUNK, n - start)
+                if given is None:
+                    out[j, start : start + size] = judge.draw(dist, size, rng)
+                else:
+                    out[j, start : start + size] = rng.choice(given, size=size, replace=True)
+        return out.T
+
+    def _evaluate_first(self, qt: np.ndarray):
+        """Like :meth:`evaluate` with the quantity axis first: qt [quantity, ...] -> [option, outcome, ...]."""
+        ci = np.where(self.applies, self.chance_idx, 0)
+        mi = np.where(self.applies, self.magnitude_idx, 0)
+        chance = qt[ci]
+        magnitude = qt[mi]
+        if self.has_factors.any():
+            used = np.flatnonzero(self.factor_matrix.any(axis=1))
+            slots = np.flatnonzero(self.has_factors.ravel())
+            log_or = np.log(qt[used])
+            shift = np.tensordot(self.factor_matrix[np.ix_(used, slots)].T, log_or, axes=1)
+            flat = chance.reshape((-1,) + chance.shape[2:])
+            with np.errstate(divide="ignore"):
+                flat[slots] = expit(logit(flat[slots]) + shift)
+        if not self.applies.all():
+            chance[~self.applies] = 0.0
+            magnitude[~self.applies] = 0.0
+        return chance, magnitude
 
     def evaluate(self, q: np.ndarray):
         """Chances and magnitudes [..., option, outcome] for quantity values q [..., quantity].
@@ -126,29 +161,20 @@ class Model:
         A factor shifts a chance on the log-odds scale: logit(p) = logit(base) + sum log(odds ratio).
         """
         q = np.asarray(q, dtype=float)
-        lead = q.shape[:-1]
-        ci = np.where(self.applies, self.chance_idx, 0)
-        mi = np.where(self.applies, self.magnitude_idx, 0)
-        chance = np.take(q, ci, axis=-1)
-        magnitude = np.take(q, mi, axis=-1)
-        if self.has_factors.any():
-            used = np.flatnonzero(self.factor_matrix.any(axis=1))
-            shift = np.log(q[..., used]) @ self.factor_matrix[used]
-            shift = shift.reshape(lead + self.applies.shape)
-            with np.errstate(divide="ignore"):
-                shifted = expit(logit(chance) + shift)
-            chance = np.where(self.has_factors, shifted, chance)
-        chance = np.where(self.applies, chance, 0.0)
-        magnitude = np.where(self.applies, magnitude, 0.0)
-        return chance, magnitude
+        chance, magnitude = self._evaluate_first(np.moveaxis(q, -1, 0))
+        return np.moveaxis(chance, (0, 1), (-2, -1)), np.moveaxis(magnitude, (0, 1), (-2, -1))
+
+    def _parts_first(self, chance, magnitude):
+        weighted = chance * magnitude
+        benefit = np.einsum("ok...,ok->o...", weighted, (~self.is_harm & self.applies).astype(float))
+        harm = np.einsum("ok...,ok->o...", weighted, self.is_harm.astype(float))
+        return benefit, harm
 
     def expected_parts(self, q: np.ndarray):
-        """Expected benefit and expected harm per option, given quantity values (points)."""
-        chance, magnitude = self.evaluate(q)
-        weighted = chance * magnitude
-        benefit = np.where(self.is_harm, 0.0, weighted).sum(axis=-1)
-        harm = np.where(self.is_harm, weighted, 0.0).sum(axis=-1)
-        return benefit, harm
+        """Expected benefit and expected harm per option [..., option], given quantity values (points)."""
+        q = np.asarray(q, dtype=float)
+        benefit, harm = self._parts_first(*self._evaluate_first(np.moveaxis(q, -1, 0)))
+        return np.moveaxis(benefit, 0, -1), np.moveaxis(harm, 0, -1)
 
     def expected_value(self, q: np.ndarray, harm_weight: float | None = None) -> np.ndarray:
         """Expected net value per option: benefit - harm_weight * harm, given quantity values."""
@@ -215,33 +241,49 @@ def simulate(
     if not isinstance(draws, int | np.integer) or draws < 2:
         raise DecideError(f"draws must be a whole number of at least 2, got {draws!r}")
     model = Model.from_decision(decision)
-    q = model.draw(int(draws), seed, overrides)
-    chance, magnitude = model.evaluate(q)
+    q = model.draw(int(draws), seed, overrides)  # [draw, quantity], a view of [quantity, draw]
+    qt = q.T
+    shape = model.applies.shape
+    chance = np.empty(shape + (draws,))
+    magnitude = np.empty(shape + (draws,))
+    happens = np.empty(shape + (draws,), dtype=bool)
+    benefit, harm, child = (np.empty((len(model.options), draws)) for _ in range(3))
     # Risk: one child per draw; the same uniform for an outcome under every option (same child).
-    u = np.stack([_rng(seed, "child:" + k).random(draws) for k in model.outcomes], axis=-1)
-    happens = (u[:, None, :] < chance) & model.applies
+    child_rngs = [_rng(seed, "child:" + k) for k in model.outcomes]
     w = decision.values.harm_weight
-    weighted = chance * magnitude
-    benefit = np.where(model.is_harm, 0.0, weighted).sum(axis=-1)
-    harm = np.where(model.is_harm, weighted, 0.0).sum(axis=-1)
-    child = np.where(happens, magnitude * np.where(model.is_harm, -w, 1.0), 0.0).sum(axis=-1)
-    na = ~model.applies
+    coef = np.where(model.is_harm, -w, 1.0) * model.applies
+    for start in range(0, draws, CHUNK):
+        sl = slice(start, min(start + CHUNK, draws))
+        c, m = model._evaluate_first(qt[:, sl])
+        chance[..., sl], magnitude[..., sl] = c, m
+        benefit[:, sl], harm[:, sl] = model._parts_first(c, m)
+        u = np.stack([r.random(sl.stop - sl.start) for r in child_rngs])  # [outcome, draw]
+        h = u < c
+        if not model.applies.all():
+            h &= model.applies[:, :, None]
+        happens[..., sl] = h
+        child[:, sl] = np.einsum("okd,ok->od", m * h, coef)
+    if not model.applies.all():
+        chance, magnitude = chance.copy(), magnitude.copy()
+        chance[~model.applies] = np.nan
+        magnitude[~model.applies] = np.nan
     coords = {
         "draw": np.arange(draws),
         "option": model.options,
         "outcome": model.outcomes,
         "quantity": model.quantities,
     }
+    by_draw = (2, 0, 1)  # views with draw first, as ArviZ expects; no copies
     ds = xr.Dataset(
         {
             "quantity_value": (("draw", "quantity"), q),
-            "chance": (("draw", "option", "outcome"), np.where(na, np.nan, chance)),
-            "magnitude": (("draw", "option", "outcome"), np.where(na, np.nan, magnitude)),
-            "happens": (("draw", "option", "outcome"), happens),
-            "expected_benefit": (("draw", "option"), benefit),
-            "expected_harm": (("draw", "option"), harm),
-            "expected_value": (("draw", "option"), benefit - w * harm),
-            "child_value": (("draw", "option"), child),
+            "chance": (("draw", "option", "outcome"), chance.transpose(by_draw)),
+            "magnitude": (("draw", "option", "outcome"), magnitude.transpose(by_draw)),
+            "happens": (("draw", "option", "outcome"), happens.transpose(by_draw)),
+            "expected_benefit": (("draw", "option"), benefit.T),
+            "expected_harm": (("draw", "option"), harm.T),
+            "expected_value": (("draw", "option"), (benefit - w * harm).T),
+            "child_value": (("draw", "option"), child.T),
         },
         coords=coords,
         attrs={"question": decision.question, "seed": seed, "harm_weight": w, "value_scale": decision.values.scale},
