@@ -1,0 +1,127 @@
+"""Plots for the evidence and indicators stages. They take fitted results and tables; they never refit.
+
+prior_posterior: what the judgement said and where the evidence moved it.
+prior_sensitivity: the same evidence under different priors, side by side.
+funnel: agencies against what chance alone would produce for their size.
+rank_probabilities: how likely each agency is to hold each place in the table.
+league_table: agencies' estimates with intervals (a caterpillar plot), optionally beside the raw order.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+
+def _axes(ax, figsize):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax.figure, ax
+
+
+def prior_posterior(fit, target: str = "new", ax=None, prob: float = 0.9):
+    """Prior density (the judgement) against the posterior of the rate (a histogram of draws)."""
+    fig, ax = _axes(ax, (7, 4))
+    draws = fit.draws(target)
+    lo, hi = np.quantile(draws, [0.001, 0.999])
+    plo, phi = fit.prior.interval(0.998)
+    grid = np.linspace(max(0.0, min(lo, plo)), min(1.0, max(hi, phi)), 400)
+    ax.plot(grid, fit.prior.distribution.pdf(grid), color="tab:grey", lw=2, label=f"prior: {fit.prior.label}")
+    ax.hist(draws, bins=60, density=True, color="tab:blue", alpha=0.5,
+            label=f"posterior ({'pooled: ' if fit.pooling == 'partial' else ''}{_target_label(target)})")
+    e = fit.evidence
+    for r in e.itertuples():
+        ax.axvline(r.observed_rate, color="tab:orange", lw=1, ls="--")
+    ax.plot([], [], color="tab:orange", ls="--", label="observed rate in each study")
+    ax.set_xlabel(f"{fit.quantity} (rate within {e['horizon_years'].iloc[0]:g} years)")
+    ax.set_ylabel("density")
+    ax.set_title(f"What the judgement said and what the evidence made of it\n"
+                 f"{len(e)} study(ies), {int(e['total'].sum()):,} children")
+    ax.legend(fontsize=8, loc="upper right")
+    return fig
+
+
+def _target_label(target: str) -> str:
+    return {"new": "a new study or authority", "mean": "the mean across studies"}.get(target, target)
+
+
+def prior_sensitivity(table: pd.DataFrame, ax=None):
+    """Prior and posterior intervals for each prior, side by side (table from evidence.prior_sensitivity)."""
+    fig, ax = _axes(ax, (7, 1.2 + 0.9 * len(table)))
+    prob = table.attrs.get("prob", 0.9)
+    for i, r in enumerate(table.itertuples()):
+        y = len(table) - 1 - i
+        ax.errorbar(r.prior_mean, y + 0.15, xerr=[[r.prior_mean - r.prior_lower], [r.prior_upper - r.prior_mean]],
+                    fmt="o", color="tab:grey", capsize=3, label="prior" if i == 0 else None)
+        ax.errorbar(r.posterior_mean, y - 0.15,
+                    xerr=[[r.posterior_mean - r.posterior_lower], [r.posterior_upper - r.posterior_mean]],
+                    fmt="s", color="tab:blue", capsize=3, label="posterior" if i == 0 else None)
+        worth = f", worth {r.prior_worth_children:.0f} children" if pd.notna(r.prior_worth_children) else ""
+        ax.annotate(f"{r.prior_description}{worth}", (0.0, y + 0.38), xycoords=("axes fraction", "data"), fontsize=8)
+    ax.set_yticks(range(len(table)), list(table["prior"])[::-1])
+    ax.set_ylim(-0.6, len(table) - 0.2)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"rate ({prob:.0%} intervals)")
+    n = int(table["children_in_data"].iloc[0])
+    ax.set_title(f"How much the judgement and how much the data ({n:,} children) drive the answer")
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def funnel(points: pd.DataFrame, limits: pd.DataFrame, target: float, *, value: str, size: str = "children",
+           label: str = "agency", ylabel: str = "", title: str = "", ax=None, annotate_outside: bool = True):
+    """Points (one per agency) over funnel limits; agencies outside the outer limit are named."""
+    fig, ax = _axes(ax, (7, 4.5))
+    outer = sorted({c.split("_", 1)[1] for c in limits.columns if c.startswith("upper_")}, key=float)
+    styles = ["--", ":"]
+    for p, ls in zip(outer, styles):
+        ax.plot(limits["n"], limits[f"upper_{p}"], color="tab:grey", ls=ls, lw=1, label=f"{float(p):.1%} limits")
+        ax.plot(limits["n"], limits[f"lower_{p}"], color="tab:grey", ls=ls, lw=1)
+    ax.axhline(target, color="black", lw=1, label="target (overall)")
+    ax.scatter(points[size], points[value], color="tab:blue", zorder=3, s=20)
+    if annotate_outside:
+        widest = outer[-1]
+        up = np.interp(points[size], limits["n"], limits[f"upper_{widest}"])
+        down = np.interp(points[size], limits["n"], limits[f"lower_{widest}"])
+        for r, u, d in zip(points.itertuples(), up, down):
+            v = getattr(r, value)
+            if v > u or v < d:
+                ax.annotate(getattr(r, label), (getattr(r, size), v), fontsize=8, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel(f"number of {size}")
+    ax.set_ylabel(ylabel or value)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def rank_probabilities(probs: pd.DataFrame, ax=None, title: str = ""):
+    """Heat map: rows agencies (best expected rank first), columns ranks, shade = probability."""
+    fig, ax = _axes(ax, (8, 0.28 * len(probs) + 1.5))
+    im = ax.imshow(probs.to_numpy(), aspect="auto", cmap="Blues", vmin=0, vmax=max(0.5, float(probs.to_numpy().max())))
+    ax.set_yticks(range(len(probs)), probs.index, fontsize=8)
+    ax.set_xticks(range(len(probs.columns)), probs.columns, fontsize=7)
+    ax.set_xlabel("rank (1 = best)")
+    ax.set_ylabel("agency")
+    ax.set_title(title or "Probability of each agency's place in the league table")
+    fig.colorbar(im, ax=ax, label="probability", shrink=0.8)
+    return fig
+
+
+def league_table(table: pd.DataFrame, raw_rank: pd.Series | None = None, ax=None, xlabel: str = "", title: str = "",
+                 threshold: float | None = None, threshold_label: str = ""):
+    """Caterpillar plot of agencies' estimates with intervals, best at the top; raw rank in brackets."""
+    fig, ax = _axes(ax, (7, 0.28 * len(table) + 1.5))
+    t = table.sort_values("estimate")
+    y = np.arange(len(t))[::-1]
+    ax.errorbar(t["estimate"], y, xerr=[t["estimate"] - t["lower"], t["upper"] - t["estimate"]], fmt="o",
+                color="tab:blue", capsize=2, ms=4)
+    labels = [f"{a}  (raw rank {int(raw_rank[a])})" if raw_rank is not None else a for a in t.index]
+    ax.set_yticks(y, labels, fontsize=8)
+    if threshold is not None:
+        ax.axvline(threshold, color="tab:red", ls="--", lw=1, label=threshold_label or "threshold")
+        ax.legend(fontsize=8, loc="lower right")
+    prob = table.attrs.get("prob", 0.9)
+    ax.set_xlabel(xlabel or f"{table.attrs.get('score', 'estimate')} ({prob:.0%} intervals)")
+    ax.set_title(title or "League table with its uncertainty")
+    return fig
