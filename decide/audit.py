@@ -204,6 +204,11 @@ def _binary(values: pd.Series, column: str, where_, drop_missing: bool, notes: l
     """A 0/1 column as int8, and a mask of missing rows (None when there are none)."""
     if pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
         return values.to_numpy(dtype=np.int8), None
+    if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:  # the common, fast case
+        arr = values.to_numpy()
+        bad = (arr != 0) & (arr != 1)
+        if not bad.any():
+            return arr.astype(np.int8), None
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         arr = values.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(arr)
@@ -278,13 +283,16 @@ def _score_bins(s: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray, b
     audit reports the most that can change it.
     """
     lo, hi = float(s.min()), float(s.max())
+    sample = s[:: max(1, s.size // 100_000)]  # find the grid on a sample, then check every score once
     for decimals in range(0, 7):
         scale = 10.0 ** decimals
         if (hi - lo) * scale + 1 > max(max_bins, 2001):
             break
-        scaled = s * scale
-        rounded = np.rint(scaled)
-        if np.abs(scaled - rounded).max() <= 1e-6 * max(1.0, abs(hi) * scale):
+        tol = 1e-6 * max(1.0, abs(lo) * scale, abs(hi) * scale)
+        if np.abs(sample * scale - np.rint(sample * scale)).max() > tol:
+            continue
+        rounded = np.rint(s * scale)
+        if np.abs(s * scale - rounded).max() <= tol:
             base = rounded.min()
             codes = (rounded - base).astype(np.int64)
             k = int(codes.max()) + 1
