@@ -270,8 +270,7 @@ def test_judgements_draw_each_practitioner_and_the_pool(case):
 
 
 def test_judgements_shade_the_verbal_band(case):
-    chance = case.option("return home with support").outcomes[2].chance
-    fig = P.plot_judgements(case, [chance], kinds=["probability"], titles=["grows up at home"])
+    fig = P.plot_judgements(case, ["return_lasts"], titles=["grows up at home"])  # pooled verbal judgements
     ax = fig.axes[0]
     spans = [p for p in ax.patches if isinstance(p, Rectangle) or hasattr(p, "get_xy")]
     xs = [np.asarray(p.get_xy())[:, 0] if not isinstance(p, Rectangle) else np.array([p.get_x(), p.get_x() + p.get_width()])
@@ -282,7 +281,7 @@ def test_judgements_shade_the_verbal_band(case):
 
 
 def test_judgements_of_an_inline_judgement_need_a_kind(case):
-    chance = case.option("return home with support").outcomes[2].chance
+    chance = case.option("remain in foster care").outcomes[1].chance  # an inline verbal judgement
     with pytest.raises(DecideError, match="kind"):
         P.plot_judgements(case, [chance])
 
