@@ -317,7 +317,7 @@ def _mean_var(dist) -> tuple[float, float]:
     if isinstance(dist, Fixed):
         return dist.value, 0.0
     if isinstance(dist, FixedMixture | pz.Mixture):
-        parts = [_mean_var(d) for d in dist.dists]
+        parts = [_mean_var(d) for d in (dist.dists if isinstance(dist, FixedMixture) else dist.dist)]
         w = np.asarray(dist.weights, dtype=float)
         w = w / w.sum()
         m = float(sum(wi * mi for wi, (mi, _) in zip(w, parts)))
