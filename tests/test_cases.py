@@ -32,7 +32,7 @@ def test_secondary_sources_are_marked():
     """Figures seen only in a secondary source are marked (S) wherever they are cited."""
     for path in CASES:
         text = path.read_text()
-        for marker in ("Farmer", "Masson"):
+        for marker in ("Farmer, Sturgess", "Farmer et al", "Masson"):
             for line in text.splitlines():
                 if marker in line and "source" in line:
                     assert "(S" in line, f"{path.name}: {line.strip()}"
