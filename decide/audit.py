@@ -343,11 +343,12 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
 
     if not groups:
         raise DecideError("name at least one group column (--group COLUMN)")
-    if (threshold is None) == (flag is None):
-        raise DecideError("say how referrals are flagged: give either a threshold on the score (--threshold T: flagged "
-                          "when score >= T) or a 0/1 column that records the decision (--flag COLUMN), not both" if flag
-                          is not None else "say how referrals are flagged: give either a threshold on the score "
-                          "(--threshold T: flagged when score >= T) or a 0/1 column that records the decision (--flag COLUMN)")
+    how = ("say how referrals are flagged: give either a threshold on the score (--threshold T: flagged when the score is "
+           "T or more) or a 0/1 column that records the decision (--flag COLUMN)")
+    if threshold is None and flag is None:
+        raise DecideError(how)
+    if threshold is not None and flag is not None:
+        raise DecideError(how + ", not both")
     if threshold is not None and score is None:
         raise DecideError("--threshold needs a score column (--score COLUMN)")
     needed = [c for c in [score, outcome, flag, *groups] if c is not None]
@@ -760,8 +761,10 @@ def _calibration(hist, ssum, uniq, names, bands, a, b, lo_q, hi_q) -> pd.DataFra
     rows = []
     for band in range(band_of.max() + 1):
         inb = band_of == band
-        lo_s, hi_s = uniq[inb & (totals > 0)].min() if (inb & (totals > 0)).any() else uniq[inb].min(), \
-            uniq[inb & (totals > 0)].max() if (inb & (totals > 0)).any() else uniq[inb].max()
+        seen = uniq[inb & (totals > 0)]
+        if seen.size == 0:  # only empty score values (n = 0 rows in a counts table)
+            continue
+        lo_s, hi_s = seen.min(), seen.max()
         label = f"{lo_s:g}" if lo_s == hi_s else f"{lo_s:g}–{hi_s:g}"
         for gi, g in enumerate(names):
             pos = hist[gi, inb, 1].sum()

@@ -238,9 +238,6 @@ def cmd_audit(args) -> int:
                                delimiter=args.delimiter, encoding=args.encoding, string_columns=groups, notes=notes)
         counts = table
     else:
-        if args.threshold is None and args.flag is None:
-            raise DecideError("say how referrals are flagged: --threshold T (flagged when the score is T or more) "
-                              "or --flag COLUMN (a 0/1 column holding the decision)")
         needed = [c for c in [args.score, args.outcome, args.flag, *groups] if c]
         table = read_referrals(args.data, needed, delimiter=args.delimiter, encoding=args.encoding,
                                string_columns=groups, notes=notes)

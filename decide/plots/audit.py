@@ -79,13 +79,16 @@ def rates_by_group(rates: pd.DataFrame, *, reference: str, metrics=("base_rate",
             ax.plot([row["lower"], row["upper"]], [yi, yi], color=c, lw=2)
             ax.plot(row["estimate"], yi, "o", color=c, ms=5, markerfacecolor="white" if not row["informative"] else c)
         ax.set_title(LABELS[m], fontsize=10)
-        ax.set_xlim(0, 1)
-        ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
+        lo, hi = float(np.nanmin(r["lower"])), float(np.nanmax(r["upper"]))
+        pad = max(0.01, 0.15 * (hi - lo))
+        ax.set_xlim(max(0.0, lo - pad), min(1.0, hi + pad))  # zoomed in, so narrow intervals can be seen
+        ax.locator_params(axis="x", nbins=3)
         ax.grid(axis="x", color="#EEEEEE")
         ax.set_xlabel("proportion", fontsize=8)
     ax0 = np.atleast_1d(axes)[0]
     ax0.set_yticks(np.arange(len(groups))[::-1], [g + (" (reference)" if g == reference else "") for g in groups], fontsize=8.5)
-    fig.suptitle(f"Rates by group with {interval:.0%} posterior intervals (hollow: no cases, prior only)", fontsize=10.5)
+    fig.suptitle(f"Rates by group with {interval:.0%} posterior intervals (each panel zoomed to its range; "
+                 "hollow: no cases, prior only)", fontsize=10.5)
     fig.tight_layout()
     return fig
 
