@@ -101,8 +101,9 @@ def calibration(calib: pd.DataFrame, *, probability: bool, interval: float = 0.9
     for i, g in enumerate(groups):
         c = calib[calib["group"] == g].sort_values("band")
         x = c["mean_score"].to_numpy() if probability else c["band"].to_numpy() + (i - (len(groups) - 1) / 2) * 0.08
-        ax.errorbar(x, c["rate"], yerr=[c["rate"] - c["lower"], c["upper"] - c["rate"]], fmt="o-", color=_colour(i),
-                    ms=4, lw=1.2, capsize=2, label=g, alpha=0.9)
+        # Intervals as lines from lower to upper: with no cases in a band the posterior interval need not contain the rate.
+        ax.vlines(x, c["lower"], c["upper"], color=_colour(i), lw=1, alpha=0.8)
+        ax.plot(x, c["rate"], "o-", color=_colour(i), ms=4, lw=1.2, label=g, alpha=0.9)
     if probability:
         top = float(np.nanmax(np.r_[calib["mean_score"], calib["upper"]])) if len(calib) else 1
         ax.plot([0, top], [0, top], ls="--", color="#888888", lw=1, label="score = rate")
