@@ -85,13 +85,15 @@ def plain_summary(audit: Audit, lb: LabelBias | None = None, intervention: str |
     imp = audit.impossibility
     p = imp["base_rate"]
     if p.max() - p.min() > 1e-9:
-        worst = (imp["fpr_if_equal_ppv"] - imp["fpr"]).drop(ref).abs().idxmax() if len(imp) > 1 else ref
-        out.append(f"Recorded base rates differ ({p.min():.2f} to {p.max():.2f}), so no tool — this one or any other — "
-                   "can give these groups equal PPV and equal false positive and false negative rates at once "
-                   f"(Chouldechova's identity, checked on these counts). For example, with PPV equal to '{ref}' "
-                   f"({imp.loc[ref, 'ppv']:.2f}) and its own FNR, '{worst}' would need an FPR of "
-                   f"{imp.loc[worst, 'fpr_if_equal_ppv']:.2f} (now {imp.loc[worst, 'fpr']:.2f}). Which parity to seek depends "
-                   "on what the flag leads to (see below).")
+        gap = (imp["fpr_if_equal_ppv"] - imp["fpr"]).drop(ref).abs().dropna()
+        text = (f"Recorded base rates differ ({p.min():.2f} to {p.max():.2f}), so no tool — this one or any other — "
+                "can give these groups equal PPV and equal false positive and false negative rates at once "
+                "(Chouldechova's identity, checked on these counts).")
+        if len(gap):
+            worst = gap.idxmax()
+            text += (f" For example, with PPV equal to '{ref}' ({imp.loc[ref, 'ppv']:.2f}) and its own FNR, '{worst}' would "
+                     f"need an FPR of {imp.loc[worst, 'fpr_if_equal_ppv']:.2f} (now {imp.loc[worst, 'fpr']:.2f}).")
+        out.append(text + " Which parity to seek depends on what the flag leads to (see below).")
     if intervention == "punitive":
         out.append(PUNITIVE)
     elif intervention == "assistive":

@@ -91,3 +91,14 @@ def test_empty_and_wrongly_separated_files(tmp_path, capsys):
     pd.read_csv(DATA).head(3000).to_csv(tab, sep="\t", index=False)
     assert main(["audit", str(tab), *BASE[1:], "-o", str(tmp_path / "t.html")]) == 0
     assert "tab-separated" in capsys.readouterr().err
+
+
+def test_group_without_positives_still_reports(tmp_path, capsys):
+    df = pd.read_csv(DATA).head(4000)
+    df.loc[df["deprivation"] == "more deprived", "re_referred"] = 0
+    df.to_csv(tmp_path / "d.csv", index=False)
+    assert main(["audit", str(tmp_path / "d.csv"), *BASE[1:], "-o", str(tmp_path / "d.html")]) == 0
+    assert "'more deprived' has no recorded outcomes" in capsys.readouterr().err
+    rates = pd.read_csv(tmp_path / "d_rates.csv").set_index(["group", "metric"])
+    assert not rates.loc[("more deprived", "tpr"), "informative"]
+    assert "undefined" in (tmp_path / "d.html").read_text(encoding="utf-8")
