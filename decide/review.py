@@ -1,0 +1,448 @@
+"""Review: judge a recorded decision against what later happened, without hindsight.
+
+A review starts from the record alone. It re-runs the record's own analysis (same case, same
+draws, same seed) and refuses to go on unless that reproduces the recorded numbers exactly, so
+every number in the review is one the decision-makers could have seen on the day. Then it says:
+
+* how likely the record said the outcome was (for the option carried out, and for the others);
+* whether the chosen option was reasonable under the record's own distributions;
+* what, known at the time, would have changed the choice (switch points of the inputs and of
+  the harm weight, and how likely the record thought it was that an input lay beyond them);
+* a checklist drawn from published risk principles (paraphrased, with sources).
+
+The outcome is never used to update the record's numbers: that is the point.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from decide.errors import DecideError
+from decide.judge import UK_YARDSTICK
+from decide.record import NUMERIC_PACKAGES, Record, analysis_numbers, canonical_json, installed_versions, load_record
+
+#: Conventions for the verdict on the choice (stated in every report, so a reader can disagree).
+CLOSE_CALL_PROBABILITY_BEST = 0.2
+#: How many inputs (largest one-way swing first) are searched for switch points.
+SWITCH_INPUTS = 6
+
+#: The checklist: each question paraphrases a published principle; the source is given with it.
+PRINCIPLES = [
+    ("judge-the-reasoning",
+     "Is the decision being judged by the quality of the decision-making on what was known at the time, and not by "
+     "how things turned out?",
+     "College of Policing, Authorised Professional Practice: Risk, principle 4 (paraphrased); Munro (2019), Child & "
+     "Family Social Work, adapting the principles to child protection"),
+    ("good-decision-bad-outcome",
+     "Has everyone involved accepted that harm can never be totally prevented: a sound decision can be followed by "
+     "harm, and a decision is not shown to be right just because no harm followed?",
+     "College of Policing, APP Risk, principle 4 (paraphrased)"),
+    ("uncertainty-acknowledged",
+     "Was uncertainty treated as unavoidable and stated openly (ranges, confidence), rather than hidden or treated "
+     "as a failing?",
+     "College of Policing, APP Risk, principle 1 (paraphrased): deciding under uncertainty is a core professional task"),
+    ("what-was-known",
+     "Is it clear what was known on the day, where it came from and how far it could be trusted, so that later "
+     "knowledge is not read back into it?",
+     "Munro (2019) on judging decisions by the information available at the time (paraphrased)"),
+    ("every-option",
+     "Were the harms and benefits of every option weighed, including leaving things as they were? (There is no "
+     "option free of harm.)",
+     "decide's framing of a decision (DESIGN.md): every option carries some chance of harm and of benefit"),
+    ("would-have-changed",
+     "Could anything that was knowable at the time, and reasonably obtainable, have changed the choice? (See the "
+     "switch points above: would finding it out have been realistic, and worth the delay for the child?)",
+     "Munro (2019), paraphrased: ask what was reasonably knowable, not what is known now"),
+    ("learning-not-blame",
+     "Does the review lead to learning for the organisation (what would help the next decision) rather than to "
+     "finding someone to blame?",
+     "Westrum (2004): in a generative culture failure leads to inquiry, not scapegoating; Munro (2019): a just and "
+     "learning culture"),
+]
+
+
+@dataclass
+class Review:
+    """Everything in a review; the HTML report and the notebooks draw from these tables."""
+
+    record: Record
+    option: str  # the option carried out
+    happened: list[str]
+    not_happened: list[str]
+    chances: pd.DataFrame  # how likely the record said each named outcome was, under every option that has it
+    joint_chance: float  # the record's chance of exactly this combination, under the option carried out
+    choice: dict  # verdict on the choice
+    switches: pd.DataFrame  # what, known at the time, would have changed the choice
+    weight_switches: pd.DataFrame  # harm weights at which the best option changes
+    checklist: list[dict]
+    reproduced: dict = field(default_factory=dict)  # which stored tables were reproduced exactly
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.record.table("summary")
+
+
+# --- reproduction ---------------------------------------------------------------------------------
+
+
+def reproduce(record: Record):
+    """Re-run the record's analysis and check every stored number comes back exactly; returns the simulation.
+
+    Same case, draws and seed give the same numbers with the same library versions. If the
+    numbers differ, the review is refused and the versions that differ are named.
+    """
+    s = record.settings
+    numbers, sim = analysis_numbers(record.decision, s["draws"], s["seed"], s["interval"])
+    numbers = json.loads(canonical_json(numbers))
+    stored = record.content["analysis"]
+    matched = {key: numbers[key] == stored[key] for key in numbers}
+    now = installed_versions()
+    differ = {k: (v, now.get(k)) for k, v in record.versions.items() if k in NUMERIC_PACKAGES and now.get(k) != v}
+    notes = []
+    if not all(matched.values()):
+        bad = ", ".join(k for k, ok in matched.items() if not ok)
+        if differ:
+            pins = " ".join(f"{k}=={was}" for k, (was, _) in differ.items() if k != "decide")
+            raise DecideError(
+                f"{record.name}: re-running the record's analysis (seed {s['seed']}, {s['draws']} draws) does not give the "
+                f"numbers it recorded ({bad} differ), and these installed versions differ from the record's: "
+                + "; ".join(f"{k} {now_v} (record: {was})" for k, (was, now_v) in differ.items())
+                + ". A review must use the numbers the decision-makers saw; install the recorded versions"
+                + (f" (pip install {pins})" if pins else "") + " and review it again"
+            )
+        raise DecideError(
+            f"{record.name}: re-running the record's analysis does not reproduce its numbers ({bad} differ) although the "
+            "library versions match. This should not happen; please report it with the record file"
+        )
+    if differ:
+        notes.append("Installed versions differ from the record's ("
+                     + "; ".join(f"{k} {now_v}, record {was}" for k, (was, now_v) in differ.items())
+                     + "), but every recorded number was reproduced exactly.")
+    return sim, matched, notes
+
+
+# --- the parts of a review -------------------------------------------------------------------------
+
+
+def in_words(p: float) -> str:
+    """A probability in the words of the UK PHIA probability yardstick (or between two of its bands)."""
+    bands = [(lo, hi, term) for term, (lo, hi) in UK_YARDSTICK.items() if term != "probably"]
+    for lo, hi, term in bands:
+        if lo <= p <= hi:
+            return f"'{term}' ({lo:.0%}–{hi:.0%})"
+    below = max((b for b in bands if b[1] < p), key=lambda b: b[1])
+    above = min((b for b in bands if b[0] > p), key=lambda b: b[0])
+    return f"between '{below[2]}' and '{above[2]}' (in a deliberate gap of the yardstick)"
+
+
+def _check_outcomes(record: Record, option: str, names: list[str], flag: str) -> None:
+    import difflib
+
+    have = [o.name for o in record.decision.option(option).outcomes]
+    for n in names:
+        if n not in have:
+            close = difflib.get_close_matches(n, have, n=1, cutoff=0.5)
+            raise DecideError(
+                f"{flag} '{n}' is not an outcome the record listed for '{option}'"
+                + (f" (did you mean '{close[0]}'?)" if close else "")
+                + f"; its outcomes are: {'; '.join(have)}. An outcome nobody listed is itself a finding: say so in "
+                  "the review's notes (it was an unknown unknown), rather than naming it here"
+            )
+
+
+def outcome_chances(record: Record, happened: list[str], not_happened: list[str], option: str) -> pd.DataFrame:
+    """How likely the record said each named outcome was, under every option that listed it (the record's numbers)."""
+    table = record.table("outcomes")
+    rows = []
+    for name in [*happened, *not_happened]:
+        for _, r in table[table["outcome"] == name].iterrows():
+            rows.append({"outcome": name, "happened": name in happened, "option": r["option"], "carried_out": r["option"] == option,
+                         "kind": r["kind"], "chance": r["chance"], "chance_lower": r["chance_lower"],
+                         "chance_upper": r["chance_upper"], "in_words": in_words(r["chance"])})
+    out = pd.DataFrame(rows, columns=["outcome", "happened", "option", "carried_out", "kind", "chance", "chance_lower",
+                                      "chance_upper", "in_words"])
+    out.attrs.update(interval=record.settings["interval"])
+    return out
+
+
+def joint_chance(sim, option: str, happened: list[str], not_happened: list[str]) -> float:
+    """The record's chance that exactly these outcomes happened (and these did not), under one option.
+
+    Given the chances, outcomes happen independently; the chances themselves are uncertain and may
+    share inputs, so the joint chance is the average over draws of the product.
+    """
+    ds = sim.dataset
+    c = ds["chance"].sel(option=option)
+    p = np.ones(ds.sizes["draw"])
+    for name in happened:
+        p = p * c.sel(outcome=name).values
+    for name in not_happened:
+        p = p * (1 - c.sel(outcome=name).values)
+    return float(p.mean())
+
+
+def weight_switches(summary: pd.DataFrame, low: float, high: float) -> pd.DataFrame:
+    """Harm weights in [low, high] at which the option with the highest expected value changes.
+
+    Expected value is benefit - w x harm, a straight line in w, so the switches are exact.
+    """
+    b = summary["expected_benefit"].to_numpy(float)
+    h = summary["expected_harm"].to_numpy(float)
+    options = list(summary.index)
+    rows, w = [], low
+    best = int(np.argmax(b - w * h))
+    while True:
+        # the next crossing above w where another option overtakes the current best
+        nxt, who = None, None
+        for j in range(len(options)):
+            if j == best or h[j] >= h[best]:
+                continue  # only options with less harm can overtake as the harm weight rises
+            x = (b[best] - b[j]) / (h[best] - h[j])
+            if x > w and (nxt is None or x < nxt):
+                nxt, who = x, j
+        if nxt is None or nxt > high:
+            break
+        rows.append({"harm_weight": nxt, "from_option": options[best], "to_option": options[who]})
+        best, w = who, nxt
+    return pd.DataFrame(rows, columns=["harm_weight", "from_option", "to_option"])
+
+
+def best_weights(summary: pd.DataFrame, option: str, low: float, high: float) -> tuple[float, float] | None:
+    """The range of harm weights within [low, high] at which ``option`` has the highest expected value, if any."""
+    sw = weight_switches(summary, low, high)
+    edges = [low, *sw["harm_weight"], high]
+    bests = [str(summary.index[int(np.argmax(summary["expected_benefit"] - low * summary["expected_harm"]))]), *sw["to_option"]]
+    spans = [(edges[i], edges[i + 1]) for i, b in enumerate(bests) if b == option]
+    return spans[0] if spans else None  # lines cross at most once, so an option is best on one interval at most
+
+
+def judge_choice(record: Record, option: str) -> dict:
+    """Was the chosen option reasonable under the record's own distributions? A verdict with its reasons."""
+    summ = record.table("summary")
+    w = record.settings["harm_weight"]
+    low, high = record.settings["harm_weight_range"]
+    ranked = summ["expected_value"].sort_values(ascending=False)
+    best = str(ranked.index[0])
+    row = summ.loc[option]
+    span = best_weights(summ, option, low, high)
+    lead = float(ranked.iloc[0] - row["expected_value"])
+    if option == best:
+        verdict = "reasonable"
+        because = (f"On the record's own numbers '{option}' had the highest expected value ({row['expected_value']:.1f} "
+                   f"points at harm weight {w:g}); it was best in {row['probability_best']:.0%} of the possible worlds.")
+    elif span is not None:
+        verdict = "defensible"
+        because = (f"At harm weight {w:g} '{best}' had the highest expected value, {lead:.1f} points above '{option}'. "
+                   f"But how heavily harm is weighed against benefit is a contestable value, and the record allowed "
+                   f"weights from {low:g} to {high:g}: with a weight between {span[0]:.2f} and {span[1]:.2f} '{option}' "
+                   "would have had the highest expected value.")
+    elif row["probability_best"] >= CLOSE_CALL_PROBABILITY_BEST:
+        verdict = "a close call"
+        because = (f"'{best}' had the highest expected value, {lead:.1f} points above '{option}', at every harm weight the "
+                   f"record allowed; but '{option}' was best in {row['probability_best']:.0%} of the possible worlds, so the "
+                   "record's own uncertainty left real room for it.")
+    else:
+        verdict = "not supported by the record"
+        because = (f"'{best}' had the highest expected value at every harm weight the record allowed ({low:g} to {high:g}); "
+                   f"'{option}' was {lead:.1f} points lower and best in only {row['probability_best']:.0%} of the possible "
+                   "worlds. The reasons given on the day should explain what the analysis left out.")
+    return {
+        "verdict": verdict, "because": because, "option": option, "best": best, "lead_of_best": lead,
+        "rank": int(list(ranked.index).index(option)) + 1, "of": len(ranked),
+        "expected_value": float(row["expected_value"]), "lower": float(row["lower"]), "upper": float(row["upper"]),
+        "probability_best": float(row["probability_best"]), "expected_regret": float(row["expected_regret"]),
+        "best_weights": span, "harm_weight": w, "harm_weight_range": (low, high),
+        "rule": (f"reasonable: highest expected value at the recorded harm weight; defensible: highest at some harm "
+                 f"weight in the recorded range; a close call: best in at least {CLOSE_CALL_PROBABILITY_BEST:.0%} of possible "
+                 "worlds; otherwise not supported by the record. These are conventions of decide, not rules of law or practice."),
+    }
+
+
+def input_switches(record: Record, sim, n: int = SWITCH_INPUTS) -> pd.DataFrame:
+    """For the inputs that move the choice most: the value at which the preferred option switches, and how likely
+    the record thought it was that the input lay beyond it (everything from the record's own draws)."""
+    from decide.compare import threshold
+
+    torn = record.table("tornado")
+    q = sim.quantity_draws()
+    rows = []
+    for name in torn["quantity"].head(n):
+        t = threshold(sim, name)
+        j = sim.model.quantities.index(name)
+        draws = q[:, j]
+        for _, s in t.switches.iterrows():
+            rows.append({
+                "quantity": name, "description": sim.model.labels.get(name, name),
+                "record_middle": float(np.median(draws)), "switch_at": float(s["value"]),
+                "below": s["from_option"], "above": s["to_option"],
+                "record_chance_beyond": float(np.mean(draws > s["value"]) if np.median(draws) <= s["value"]
+                                              else np.mean(draws < s["value"])),
+            })
+    return pd.DataFrame(rows, columns=["quantity", "description", "record_middle", "switch_at", "below", "above",
+                                       "record_chance_beyond"])
+
+
+def checklist(record: Record, choice: dict, switches: pd.DataFrame) -> list[dict]:
+    """The principles as questions, each with what the record itself shows (the reviewers answer the rest)."""
+    d = record.decision
+    known = d.known
+    rated = sum(e.reliability != "unknown" for e in known)
+    sourced = sum(bool(e.source.strip()) for e in known)
+    pooled = [q.name for q in d.quantities if q.judgements is not None and len(q.judgements) > 1]
+    no_harm = [o.name for o in d.options if not any(x.kind == "harm" for x in o.outcomes)]
+    no_benefit = [o.name for o in d.options if not any(x.kind == "benefit" for x in o.outcomes)]
+    reason = record.content["chosen"]["reason"].strip()
+    shows = {
+        "judge-the-reasoning": (f"This review uses only the record, written on {record.content['recorded_at'][:10]} for a "
+                                f"decision of {record.content['decided_on']}; its numbers were re-computed and matched exactly."),
+        "good-decision-bad-outcome": (f"The record gave the outcome(s) a chance; see 'What the record said'. Verdict on the "
+                                      f"choice: {choice['verdict']}."),
+        "uncertainty-acknowledged": (f"{len(d.quantities)} shared inputs were stated as distributions; the chosen option's "
+                                     f"expected value ran from {choice['lower']:.1f} to {choice['upper']:.1f} points "
+                                     f"({record.settings['interval']:.0%} interval)."),
+        "what-was-known": (f"{len(known)} items of evidence were recorded; {sourced} with a source and {rated} with a "
+                           "reliability rating." + (" None was recorded: the review cannot tell what was known." if not known else "")),
+        "every-option": (f"{len(d.options)} options were weighed."
+                         + (f" Options listed with no harm: {'; '.join(no_harm)}." if no_harm else " Every option had a harm listed.")
+                         + (f" Options listed with no benefit: {'; '.join(no_benefit)}." if no_benefit else " Every option had a benefit listed.")),
+        "would-have-changed": (f"{len(switches)} switch point(s) found among the inputs that move the choice most."
+                               if len(switches) else "No input, moved alone within its plausible range, would have changed the choice."),
+        "learning-not-blame": ("Reasons recorded on the day: " + (f"“{reason}”" if reason else "none were recorded") + "."),
+    }
+    return [{"key": k, "question": q, "source": s, "record_shows": shows[k]} for k, q, s in PRINCIPLES]
+
+
+def review(record: Record | str | os.PathLike, happened: list[str] | str = (), *, not_happened=(),
+           option: str | None = None) -> Review:
+    """Review a record against what later happened (outcomes that happened, and optionally ones that did not)."""
+    if not isinstance(record, Record):
+        record = load_record(record)
+    happened = [happened] if isinstance(happened, str) else list(happened)
+    not_happened = [not_happened] if isinstance(not_happened, str) else list(not_happened)
+    option = option or record.chosen
+    options = [o.name for o in record.decision.options]
+    if option not in options:
+        raise DecideError(f"--option '{option}' is not an option of the recorded case; options: {'; '.join(options)}")
+    if not happened and not not_happened:
+        raise DecideError("say what happened: name at least one outcome with --outcome (or --not-happened)")
+    both = set(happened) & set(not_happened)
+    if both:
+        raise DecideError(f"{sorted(both)} named as both happened and not happened; name each outcome once")
+    _check_outcomes(record, option, happened, "--outcome")
+    _check_outcomes(record, option, not_happened, "--not-happened")
+    sim, matched, notes = reproduce(record)
+    choice = judge_choice(record, option)
+    if option != record.chosen:
+        notes.append(f"The record says '{record.chosen}' was chosen, but '{option}' was carried out; this review judges "
+                     f"'{option}'.")
+    switches = input_switches(record, sim)
+    low, high = record.settings["harm_weight_range"]
+    return Review(
+        record=record, option=option, happened=happened, not_happened=not_happened,
+        chances=outcome_chances(record, happened, not_happened, option),
+        joint_chance=joint_chance(sim, option, happened, not_happened),
+        choice=choice, switches=switches, weight_switches=weight_switches(record.table("summary"), low, high),
+        checklist=checklist(record, choice, switches), reproduced=matched, notes=notes,
+    )
+
+
+def plain_summary(rv: Review) -> list[str]:
+    """The review in sentences, most important first."""
+    rec = rv.record
+    c = rv.choice
+    out = [f"On {rec.content['decided_on']}, {', '.join(rec.content['decided_by'])} chose '{rv.option}'. This review uses "
+           f"only what was recorded that day; the record's numbers were re-computed from its case and seed and matched exactly."]
+    mine = rv.chances[rv.chances["carried_out"]]
+    for _, r in mine.iterrows():
+        verb = "happened" if r["happened"] else "did not happen"
+        out.append(f"'{r['outcome']}' {verb}. The record put its chance under '{r['option']}' at {r['chance']:.0%} "
+                   f"({rec.settings['interval']:.0%} interval {r['chance_lower']:.0%}–{r['chance_upper']:.0%}), "
+                   f"{in_words(r['chance'])} on the UK probability yardstick.")
+        others = rv.chances[(rv.chances["outcome"] == r["outcome"]) & ~rv.chances["carried_out"]]
+        if len(others):
+            out.append("Under the other options it was not zero either: " + "; ".join(
+                f"'{o['option']}' {o['chance']:.0%}" for _, o in others.iterrows()) + ".")
+    if len(rv.happened) + len(rv.not_happened) > 1:
+        out.append(f"The record's chance of exactly this combination of outcomes was {rv.joint_chance:.1%}.")
+    out.append(f"Was the choice reasonable on what was known? {c['verdict'].capitalize()}. {c['because']}")
+    if len(rv.switches):
+        top = rv.switches.iloc[0]
+        out.append(f"What would have changed it: for example, if {top['description']} had been "
+                   f"{'above' if top['switch_at'] > top['record_middle'] else 'below'} {top['switch_at']:.3g} "
+                   f"(the record's middle value was {top['record_middle']:.3g}, and it gave that a "
+                   f"{top['record_chance_beyond']:.0%} chance), '{top['above'] if top['switch_at'] > top['record_middle'] else top['below']}' "
+                   "would have been preferred.")
+    out.append("A single outcome cannot show whether a chance was judged well: a 30 % chance happens three times in ten. "
+               "Only many records, compared with what happened, can check how well chances are judged.")
+    return out
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+
+def report_html(rv: Review, *, command: str | None = None, title: str | None = None) -> str:
+    """The review as one self-contained HTML page (figures embedded)."""
+    from decide import __version__
+    from decide._html import figure_to_data_uri, render
+    from decide.plots import decision as dplots
+    from decide.plots import training as tplots
+
+    rec = rv.record
+    summ = rec.table("summary")
+    low, high = rec.settings["harm_weight_range"]
+    figures = {
+        "chances": figure_to_data_uri(tplots.plot_outcome_chances(rv.chances)),
+        "value": figure_to_data_uri(tplots.plot_choice(summ, rv.option)),
+        "weights": figure_to_data_uri(dplots.plot_value_by_harm_weight(summ, (low, high), rec.settings["harm_weight"])),
+    }
+    shown = summ[["expected_value", "lower", "upper", "expected_benefit", "expected_harm", "probability_best",
+                  "expected_regret"]].reset_index()
+    return render(
+        "review.html",
+        title=title or f"Review of a recorded decision: {rec.content['case_name']} ({rec.content['decided_on']})",
+        rv=rv, rec=rec, summary=plain_summary(rv), figures=figures,
+        summary_rows=shown.to_dict(orient="records"),
+        known=rec.content["case"]["known"], switches=rv.switches.to_dict(orient="records"),
+        weight_switches=rv.weight_switches.to_dict(orient="records"),
+        versions_now=installed_versions(), interval_pct=f"{rec.settings['interval']:.0%}",
+        command=command, version=__version__,
+    )
+
+
+def write_review(rv: Review, out, *, force: bool = False, **kw) -> Path:
+    from decide._html import write_new
+
+    return write_new(out, report_html(rv, **kw), force=force)
+
+
+def cmd_review(args) -> int:
+    rv = review(args.record, args.outcome or [], not_happened=args.not_happened or [], option=args.option)
+    command = "decide " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if len(sys.argv) > 2 else None
+    path = write_review(rv, args.output, force=args.force, command=command)
+    for line in plain_summary(rv)[1:]:
+        print("- " + line)
+    print(f"wrote {path}")
+    return 0
+
+
+def register(subparsers) -> None:
+    help_text = "review a recorded decision against what later happened, without hindsight (HTML)"
+    p = subparsers.add_parser("review", help=help_text, description=help_text + ". Example: decide review "
+                              "records/return_home_2026-10-05_ab12cd34ef56.json --outcome 're-abuse or neglect' -o review.html")
+    p.add_argument("record", help="a record file written by `decide record` (CASE_DATE_HASH.json)")
+    p.add_argument("--outcome", action="append", metavar="NAME",
+                   help="an outcome (as named in the case) that happened; repeat for several")
+    p.add_argument("--not-happened", action="append", metavar="NAME", help="an outcome that did not happen; repeatable")
+    p.add_argument("--option", help="the option actually carried out (default: the one the record says was chosen)")
+    p.add_argument("-o", "--output", required=True, help="the HTML review to write")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.set_defaults(func=cmd_review)
