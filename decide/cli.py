@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 #: sets func=callable(args) -> exit status. One line per module.
 COMMAND_MODULES: list[str] = [
     "decide.audit_report",
+    "decide.record",
 ]
 
 
