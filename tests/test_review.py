@@ -1,0 +1,183 @@
+"""Reviews: reproduce the record's own numbers exactly, judge the choice without hindsight, refuse what does not reproduce."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from decide.errors import DecideError
+from decide.frame import Decision
+from decide.record import content_hash, load_record, make_record, render_file, write_record
+from decide.review import in_words, review, weight_switches
+
+WHEN = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
+
+#: Expected values known exactly: A = 0.5*40 - w*0.2*50 = 20 - 10w; B = 0.3*30 - w*0.1*20 = 9 - 2w;
+#: C = 0.1*10 - w*0.5*(about 80): never best. A and B cross at w = 11/8.
+ORACLE = {
+    "question": "Which plan?", "date": "2026-03-01", "decided_by": ["social worker"],
+    "known": [{"what": "A study", "source": "Someone (2020)", "reliability": "high"}],
+    "options": [
+        {"name": "A", "outcomes": [
+            {"name": "harm", "kind": "harm", "chance": 0.2, "horizon": "1 year", "magnitude": 50},
+            {"name": "good", "kind": "benefit", "chance": 0.5, "horizon": "1 year", "magnitude": 40}]},
+        {"name": "B", "outcomes": [
+            {"name": "harm", "kind": "harm", "chance": 0.1, "horizon": "1 year", "magnitude": 20},
+            {"name": "good", "kind": "benefit", "chance": 0.3, "horizon": "1 year", "magnitude": 30}]},
+        {"name": "C", "outcomes": [
+            {"name": "harm", "kind": "harm", "chance": 0.5, "horizon": "1 year", "magnitude": {"low": 70, "likely": 80, "high": 90}},
+            {"name": "good", "kind": "benefit", "chance": 0.1, "horizon": "1 year", "magnitude": 10}]},
+    ],
+    "values": {"harm_weight": 1.0, "harm_weight_range": [0.25, 4.0]},
+}
+
+
+@pytest.fixture(scope="module")
+def oracle_records(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("oracle")
+    case = Decision.from_dict(ORACLE)
+    return {c: write_record(make_record(case, chosen=c, draws=300, seed=3, recorded_at=WHEN, case_name="oracle"), folder)
+            for c in "ABC"}
+
+
+@pytest.fixture(scope="module")
+def sam(tmp_path_factory):
+    case = Decision.from_yaml("data/cases/return_home.yaml")
+    rec = make_record(case, chosen="phased return", draws=1000, seed=11, case_name="return_home", recorded_at=WHEN)
+    return write_record(rec, tmp_path_factory.mktemp("sam"))
+
+
+def test_review_reproduces_the_records_numbers_exactly(sam):
+    rec = load_record(sam)
+    rv = review(rec, ["re-abuse or neglect"])
+    assert rv.reproduced and all(rv.reproduced.values())
+    stored = rec.table("outcomes").set_index(["option", "outcome"])
+    for _, r in rv.chances.iterrows():
+        s = stored.loc[(r["option"], r["outcome"])]
+        assert (r["chance"], r["chance_lower"], r["chance_upper"]) == (s["chance"], s["chance_lower"], s["chance_upper"])
+    summ = rec.table("summary")
+    assert rv.choice["expected_value"] == summ.loc["phased return", "expected_value"]
+    assert rv.choice["probability_best"] == summ.loc["phased return", "probability_best"]
+    # a single outcome's joint chance is the recorded average chance
+    assert rv.joint_chance == pytest.approx(stored.loc[("phased return", "re-abuse or neglect"), "chance"], abs=1e-12)
+    # every option that listed the outcome is shown, the one carried out marked
+    assert set(rv.chances["option"]) == {"return home with support", "phased return"}
+    assert rv.chances.loc[rv.chances["carried_out"], "option"].tolist() == ["phased return"]
+
+
+def test_the_outcome_never_changes_the_judgement_of_the_choice(sam):
+    a = review(sam, ["re-abuse or neglect"])
+    b = review(sam, [], not_happened=["re-abuse or neglect"])
+    assert a.choice == b.choice
+    assert a.switches.equals(b.switches)
+    c = a.chances.iloc[0]
+    assert b.joint_chance == pytest.approx(1 - a.joint_chance, abs=1e-12)
+    assert c["chance"] == b.chances.iloc[0]["chance"]
+
+
+def test_verdicts_against_exact_expected_values(oracle_records):
+    a = review(oracle_records["A"], ["harm"])
+    assert a.choice["verdict"] == "reasonable" and a.choice["best"] == "A"
+    assert a.choice["expected_value"] == pytest.approx(10.0, abs=1e-9)
+    b = review(oracle_records["B"], ["harm"])
+    assert b.choice["verdict"] == "defensible"
+    lo, hi = b.choice["best_weights"]
+    assert lo == pytest.approx(11 / 8, rel=1e-9) and hi == 4.0
+    assert b.choice["lead_of_best"] == pytest.approx(3.0, abs=1e-9)
+    sw = b.weight_switches
+    assert list(sw["from_option"]) == ["A"] and list(sw["to_option"]) == ["B"]
+    assert sw["harm_weight"].iloc[0] == pytest.approx(11 / 8, rel=1e-9)
+    c = review(oracle_records["C"], ["harm"])
+    assert c.choice["verdict"] == "not supported by the record" and c.choice["probability_best"] == 0.0
+
+
+def test_joint_chance_of_several_outcomes(oracle_records):
+    rv = review(oracle_records["A"], ["harm"], not_happened=["good"])
+    assert rv.joint_chance == pytest.approx(0.2 * (1 - 0.5), abs=1e-12)  # fixed chances, independent given them
+    assert review(oracle_records["A"], ["harm", "good"]).joint_chance == pytest.approx(0.1, abs=1e-12)
+
+
+def test_weight_switches_with_three_crossing_lines():
+    import pandas as pd
+
+    # values b - w h: X = 30 - 20w, Y = 20 - 8w, Z = 10 - 2w; X->Y at 10/12, Y->Z at 10/6
+    summ = pd.DataFrame({"expected_benefit": [30.0, 20.0, 10.0], "expected_harm": [20.0, 8.0, 2.0]}, index=["X", "Y", "Z"])
+    sw = weight_switches(summ, 0.25, 4.0)
+    assert list(zip(sw["from_option"], sw["to_option"])) == [("X", "Y"), ("Y", "Z")]
+    assert sw["harm_weight"].tolist() == pytest.approx([10 / 12, 10 / 6])
+    assert weight_switches(summ, 2.0, 4.0).empty
+
+
+def test_in_words_uses_the_yardstick_and_its_gaps():
+    assert in_words(0.45).startswith("'realistic possibility'")
+    assert in_words(0.7).startswith("'likely'")
+    assert in_words(0.37) == "between 'unlikely' and 'realistic possibility' (in a deliberate gap of the yardstick)"
+
+
+def _rewrite(path, tmp_path, change):
+    content = json.loads(path.read_text())["record"]
+    change(content)
+    out = tmp_path / "rehashed.json"
+    out.write_text(render_file(content, content_hash(content)))
+    return out
+
+
+def test_numbers_that_do_not_reproduce_are_refused_naming_the_versions(oracle_records, tmp_path):
+    def alter(c):
+        c["analysis"]["summary"][0]["expected_value"] += 1.0
+        c["versions"]["numpy"] = "1.0.0"
+
+    bad = _rewrite(oracle_records["A"], tmp_path, alter)
+    with pytest.raises(DecideError, match=r"does not give the numbers it recorded \(summary differ\).*numpy .*record: 1.0.0.*pip install numpy==1.0.0"):
+        review(bad, ["harm"])
+
+    def alter_numbers_only(c):
+        c["analysis"]["summary"][0]["expected_value"] += 1.0
+
+    with pytest.raises(DecideError, match="should not happen"):
+        review(_rewrite(oracle_records["A"], tmp_path, alter_numbers_only), ["harm"])
+
+
+def test_a_version_difference_that_changes_nothing_is_noted(oracle_records, tmp_path):
+    def alter(c):
+        c["versions"]["pandas"] = "0.1"
+
+    rv = review(_rewrite(oracle_records["A"], tmp_path, alter), ["harm"])
+    assert any("pandas" in n and "reproduced exactly" in n for n in rv.notes)
+
+
+def test_bad_outcome_or_option_names(oracle_records):
+    with pytest.raises(DecideError, match="'harms' is not an outcome.*did you mean 'harm'"):
+        review(oracle_records["A"], ["harms"])
+    with pytest.raises(DecideError, match="say what happened"):
+        review(oracle_records["A"], [])
+    with pytest.raises(DecideError, match="not an option"):
+        review(oracle_records["A"], ["harm"], option="D")
+    with pytest.raises(DecideError, match="both happened and not happened"):
+        review(oracle_records["A"], ["harm"], not_happened=["harm"])
+
+
+def test_checklist_paraphrases_principles_with_sources(oracle_records):
+    rv = review(oracle_records["B"], ["harm"])
+    keys = [c["key"] for c in rv.checklist]
+    assert "judge-the-reasoning" in keys and "learning-not-blame" in keys
+    for c in rv.checklist:
+        assert c["question"].endswith("?") or "?" in c["question"]
+        assert c["source"] and c["record_shows"]
+        assert "“" not in c["question"] and '"' not in c["question"]  # paraphrased, never presented as a quotation
+
+
+def test_cli_review_writes_html_and_never_overwrites(sam, tmp_path, capsys):
+    from decide.cli import main
+
+    out = tmp_path / "review.html"
+    assert main(["review", str(sam), "--outcome", "re-abuse or neglect", "-o", str(out)]) == 0
+    html = out.read_text()
+    assert "Defensible" in html or "Reasonable" in html or "close call" in html
+    assert "(verified)" in html and "data:image/png;base64," in html and "College of Policing" in html
+    printed = capsys.readouterr().out
+    assert "re-abuse or neglect' happened" in printed
+    assert main(["review", str(sam), "--outcome", "re-abuse or neglect", "-o", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["review", str(sam), "--outcome", "re-abuse", "-o", str(tmp_path / "x.html")]) == 2
+    assert "did you mean 're-abuse or neglect'" in capsys.readouterr().err
