@@ -72,6 +72,7 @@ EXAMPLE_REPORTS: list[tuple[list[str], str]] = [
     (["audit", "data/synthetic/referrals.csv", "--score", "risk_score", "--outcome", "re_referred", "--group", "deprivation",
       "--group", "area", "--threshold", "0.3", "--reference", "less deprived,North", "--intervention", "punitive",
       "--label-bias", "1:1.5"], "audit.html"),
+    (["review", "data/records/return_home_2026-10-05_37e227b3433f.json", "--outcome", "re-abuse or neglect"], "review.html"),
 ]
 
 
