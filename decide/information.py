@@ -152,7 +152,8 @@ def spline_basis(phi: np.ndarray) -> np.ndarray:
     Each quantity is first replaced by its rank (as a share of the draws), so knots sit at its
     quantiles and long tails (odds ratios) do not give a few draws undue leverage; a smooth
     function of the rank is a smooth function of the quantity. Each column's B-spline basis
-    sums to one, so the product contains the intercept.
+    sums to one, so the product contains the intercept; each quantity's own value is added as a
+    linear term.
     """
     from scipy.stats import rankdata
     from sklearn.preprocessing import SplineTransformer
@@ -170,7 +171,11 @@ def spline_basis(phi: np.ndarray) -> np.ndarray:
         n_knots = int(min(n_basis - 2, max(len(np.unique(x)) - 1, 2)))
         b = SplineTransformer(n_knots=n_knots, degree=3, knots="uniform", extrapolation="linear").fit_transform(x)
         basis = (basis[:, :, None] * b[:, None, :]).reshape(phi.shape[0], -1)
-    return basis
+    # plus each quantity itself, so a straight line in the original units (steep at the ends in
+    # rank units) is fitted exactly
+    sd = phi.std(axis=0)
+    raw = (phi - phi.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    return np.concatenate([basis, raw], axis=1)
 
 
 def _fit_spline(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator):
@@ -399,11 +404,12 @@ def evppi_nested(
     average every option's value over ``inner`` draws of the rest, take the best, and average.
 
     Quantities are independent a priori in the case model, so the inner draws are fresh draws of
-    the other quantities with the quantities of interest held fixed (the same inner draws for
-    every outer value: common random numbers). With one quantity and ``stratified`` the outer
-    values are evenly spaced quantiles, which removes most outer sampling error. The finite
-    inner sample biases the result slightly upwards; the standard error covers only the outer
-    sampling. Slow (outer x inner evaluations): a reference for tests and benchmarks.
+    the other quantities with the quantities of interest held fixed, new ones for every outer
+    value (so inner sampling error shows in the standard error rather than hiding as a shared
+    shift). With one quantity and ``stratified`` the outer values are evenly spaced quantiles,
+    which removes most outer sampling error (the standard error then overstates the error).
+    The finite inner sample biases the result slightly upwards (by about the variance of an
+    inner mean). Slow (outer x inner evaluations): a reference for tests and benchmarks.
     """
     start = time.perf_counter()
     idx = _quantity_indices(sim, quantities)
@@ -415,12 +421,11 @@ def evppi_nested(
         phi = np.quantile(pool, (np.arange(outer) + 0.5) / outer)[:, None]
     else:
         phi = m.draw(outer, seed)[:, idx]
-    rest = m.draw(inner, seed + 7919)
     means = np.empty((outer, len(m.options)))
     chunk = max(1, max_rows // inner)
     for a in range(0, outer, chunk):
         b = min(outer, a + chunk)
-        qq = np.broadcast_to(rest, (b - a, *rest.shape)).copy()
+        qq = m.draw((b - a) * inner, seed * 100_003 + 1 + a).reshape(b - a, inner, -1)
         qq[:, :, idx] = phi[a:b, None, :]
         means[a:b] = m.expected_value(qq, harm_weight).mean(axis=1)
     value, se = expected_loss(means)
@@ -440,7 +445,8 @@ def evsi_rate(
     method: str = "preposterior",
     harm_weight: float | None = None,
     seed: int = 0,
-    bootstrap: int = 100,
+    bootstrap: int = 20,
+    max_counts: int = 401,
 ) -> InformationValue:
     """Expected value of sample information: learning how many of ``cases`` further, similar
     cases have the outcome whose chance is ``quantity`` (Binomial data on a probability).
@@ -448,7 +454,8 @@ def evsi_rate(
     ``method='preposterior'``: for every possible count x = 0..cases, update the draws by Bayes'
     rule (weights proportional to the Binomial likelihood, which for a Beta prior is exactly the
     conjugate Beta posterior), take the best option given x, and average over the prior
-    predictive chance of x. ``method='regression'``: draw one count per draw and regress each
+    predictive chance of x (for more than ``max_counts`` possible counts, ``max_counts`` data
+    sets are drawn from the prior predictive instead). ``method='regression'``: draw one count per draw and regress each
     option's relative value on it (Strong et al.'s moment/regression approach to EVSI).
     Approaches the EVPPI of ``quantity`` as ``cases`` grows.
     """
@@ -478,25 +485,41 @@ def evsi_rate(
         value, se = expected_loss(fitted)
         return InformationValue((quantity,), max(value, 0.0), se, "evsi regression", n, time.perf_counter() - start,
                                 {"cases": int(cases)})
-    counts = np.arange(int(cases) + 1)
+    if cases + 1 <= max_counts:
+        x = np.arange(int(cases) + 1)  # every possible count, weighted by its prior predictive chance
+        enumerate_all = True
+    else:  # many possible counts: draw data sets from the prior predictive instead
+        x = rng.binomial(int(cases), theta[rng.integers(0, n, max_counts)])
+        enumerate_all = False
     with np.errstate(divide="ignore"):
-        loglik = stats.binom.logpmf(counts[:, None], int(cases), theta[None, :])  # [x, draw]
-
-    def estimate(rows):
-        ll = loglik[:, rows]
-        w = np.exp(ll - logsumexp(ll, axis=1, keepdims=True))  # posterior weights of draws given x
-        p_x = np.exp(logsumexp(ll, axis=1) - np.log(len(rows)))  # prior predictive chance of x
+        loglik = stats.binom.logpmf(x[:, None], int(cases), theta[None, :])  # [data set, draw]
+    norm = logsumexp(loglik, axis=1, keepdims=True)
+    w = np.exp(loglik - norm)  # posterior weights of the draws given each data set (Bayes' rule)
+    cond = w @ v  # expected value of each option given each data set
+    if enumerate_all:
+        p_x = np.exp(norm[:, 0] - np.log(n))
         p_x = p_x / p_x.sum()
-        cond = w @ v[rows]  # expected value of each option given x
-        value = float(p_x @ cond.max(axis=1) - (p_x @ cond).max())
-        ess = 1.0 / (w**2).sum(axis=1)
-        return value, float(p_x @ ess)
-
-    value, ess = estimate(np.arange(n))
-    boots = [estimate(rng.integers(0, n, n))[0] for _ in range(bootstrap)]
-    se = float(np.std(boots, ddof=1)) if bootstrap > 1 else float("nan")
+    else:
+        p_x = np.full(len(x), 1.0 / len(x))
+    best = int(np.argmax(v.mean(axis=0)))
+    gain = cond.max(axis=1) - cond[:, best]
+    value = float(p_x @ gain)
+    ess = float(p_x @ (1.0 / (w**2).sum(axis=1)))
+    if enumerate_all:  # error from the finite prior draws, by a small bootstrap
+        boots = []
+        for _ in range(bootstrap):
+            rows = rng.integers(0, n, n)
+            ll = loglik[:, rows]
+            nb = logsumexp(ll, axis=1, keepdims=True)
+            c = np.exp(ll - nb) @ v[rows]
+            pb = np.exp(nb[:, 0])
+            pb = pb / pb.sum()
+            boots.append(float(pb @ c.max(axis=1) - (pb @ c).max()))
+        se = float(np.std(boots, ddof=1)) if bootstrap > 1 else float("nan")
+    else:
+        se = float(gain.std(ddof=1) / np.sqrt(len(x)))
     return InformationValue((quantity,), max(value, 0.0), se, "evsi preposterior", n, time.perf_counter() - start,
-                            {"cases": int(cases), "effective_draws": ess})
+                            {"cases": int(cases), "effective_draws": ess, "data_sets": len(x), "enumerated": enumerate_all})
 
 
 # --- deciding now or finding out more --------------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""Plots for what would change the decision: EVPPI bars, the two-way map, robustness margins,
+and enquiries against the cost of waiting. They draw result tables and never recompute them."""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
+
+OPTION_COLOURS = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2"]
+
+
+def _wrap(text: str, width: int = 40) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def evppi_bars(table, ax=None, top: int | None = 15, title: str | None = None):
+    """Horizontal bars of EVPPI (from :func:`decide.information.evppi_table`) with ±2 standard
+    errors, and the EVPI (everything learned) as a dashed line."""
+    rows = table.head(top) if top else table
+    rows = rows.iloc[::-1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.38 * len(rows) + 1.6))
+    colours = ["#F58518" if g else "#4C78A8" for g in rows["group"]]
+    y = np.arange(len(rows))
+    ax.barh(y, rows["evppi"], xerr=2 * rows["se"], color=colours, ecolor="#333333", capsize=3)
+    ax.set_yticks(y, [_wrap(n, 45) for n in rows["name"]], fontsize=8)
+    evpi = table.attrs.get("evpi")
+    if evpi is not None:
+        ax.axvline(evpi, color="#444444", linestyle="--", linewidth=1)
+        ax.text(evpi, len(rows) - 0.4, f" EVPI {evpi:.2f}", va="bottom", ha="right", fontsize=8, color="#444444")
+    ax.set_xlim(left=0)
+    ax.set_xlabel("value of learning it before deciding (points per child; bars ±2 standard errors)")
+    ax.set_title(title or "What would be worth finding out: expected value of partial perfect information")
+    ax.legend(handles=[Patch(color="#4C78A8", label="one quantity"), Patch(color="#F58518", label="group of quantities")],
+              loc="lower right", fontsize=8)
+    return ax
+
+
+def two_way_map(result, ax=None, labels: dict | None = None, title: str | None = None):
+    """Map of the preferred option over two quantities (a :class:`decide.robustness.TwoWay`),
+    with the switching lines and today's judged means marked."""
+    labels = labels or {}
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 5.5))
+    best = result.best.T  # rows: y, columns: x
+    present = sorted(set(np.unique(best)))
+    cmap = ListedColormap([OPTION_COLOURS[i % len(OPTION_COLOURS)] for i in range(len(result.options))])
+    ax.pcolormesh(result.grid_x, result.grid_y, best, cmap=cmap, vmin=-0.5, vmax=len(result.options) - 0.5,
+                  shading="nearest", alpha=0.75)
+    # where the preferred option changes: the lead of the best over the runner-up falls to zero
+    for d in range(len(result.options)):
+        diff = result.values[..., d] - np.delete(result.values, d, axis=-1).max(axis=-1)
+        if diff.min() < 0 < diff.max():
+            ax.contour(result.grid_x, result.grid_y, diff.T, levels=[0], colors="black", linewidths=1)
+    ax.plot(*result.current, marker="o", color="white", markeredgecolor="black", markersize=9, linestyle="none")
+    ax.annotate("as judged now", result.current, xytext=(6, 6), textcoords="offset points", fontsize=8)
+    ax.set_xlabel(_wrap(labels.get(result.x, result.x), 60))
+    ax.set_ylabel(_wrap(labels.get(result.y, result.y), 45))
+    ax.set_title(title or "Which option is preferred as two quantities change\n(everything else averaged over its uncertainty)")
+    ax.legend(handles=[Patch(color=OPTION_COLOURS[i % len(OPTION_COLOURS)], alpha=0.75, label=result.options[i]) for i in present],
+              loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="preferred option", title_fontsize=8)
+    return ax
+
+
+def robustness_bars(table, ax=None, top: int | None = 12, title: str | None = None):
+    """How big a hidden odds ratio would change the choice (from
+    :func:`decide.robustness.robustness_margins`), smallest first; longer bars are sturdier."""
+    rows = table[np.isfinite(table["margin"])]
+    rows = (rows.head(top) if top else rows).iloc[::-1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.42 * len(rows) + 1.6))
+    y = np.arange(len(rows))
+    ratio = np.where(rows["odds_ratio"] >= 1, rows["odds_ratio"], 1 / rows["odds_ratio"])
+    ax.barh(y, ratio, left=0, color=["#E45756" if r < 1.5 else "#4C78A8" for r in ratio])
+    names = [f"{o} — {out} ({c})" if s != "whole option" else f"{o}: whole option ({c})"
+             for s, o, out, c in zip(rows["scope"], rows["option"], rows["outcome"], rows["change"])]
+    ax.set_yticks(y, [_wrap(n, 55) for n in names], fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlim(left=1)
+    ax.set_xlabel("hidden odds ratio needed to change the preferred option (×, log scale; red: under 1.5)")
+    pref = table.attrs.get("preferred", "")
+    ax.set_title(title or f"How sturdy is the choice ({pref})? Unidentified shifts that would change it")
+    return ax
+
+
+def enquiry_bars(table, ax=None, title: str | None = None):
+    """Each enquiry's value against the expected harm of waiting for it (from
+    :func:`decide.information.enquiries_table`)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.7 * len(table) + 1.6))
+    y = np.arange(len(table))[::-1]
+    h = 0.38
+    ax.barh(y + h / 2, table["value"], h, xerr=2 * table["value_se"], color="#54A24B", label="value of finding out")
+    ax.barh(y - h / 2, table["delay_cost"], h, color="#E45756", label="expected harm of the wait")
+    ax.set_yticks(y, [_wrap(f"{e}: {v}", 40) for e, v in zip(table["enquiry"], table["verdict"])], fontsize=8)
+    ax.set_xlabel("points per child")
+    ax.set_title(title or "Decide now or find out more? Value of each enquiry against the harm of drift")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+__all__ = ["enquiry_bars", "evppi_bars", "robustness_bars", "two_way_map"]
