@@ -119,14 +119,16 @@ def evpi(sim: Simulation, harm_weight: float | None = None) -> InformationValue:
     return InformationValue(tuple(sim.model.quantities), value, se, "monte carlo", v.shape[0], time.perf_counter() - start)
 
 
-def relevant_quantities(sim: Simulation, harm_weight: float | None = None, seed: int = 0) -> pd.Series:
+def relevant_quantities(sim: Simulation, harm_weight: float | None = None, seed: int = 0,
+                        max_draws: int = 4000) -> pd.Series:
     """Whether each quantity changes any option's value relative to the others (True/False).
 
     Found by shuffling the quantity's draws: if no difference between options moves, learning it
-    cannot change the choice, and its EVPPI is exactly 0.
+    cannot change the choice, and its EVPPI is exactly 0. (Whether a quantity matters is a
+    matter of the case's structure, so ``max_draws`` draws are plenty.)
     """
     m = sim.model
-    q = sim.quantity_draws()
+    q = sim.quantity_draws()[:max_draws]
     v = m.expected_value(q, harm_weight)
     rel = v - v[:, :1]
     scale = max(float(np.abs(rel).max()), 1.0)
@@ -178,7 +180,7 @@ def spline_basis(phi: np.ndarray) -> np.ndarray:
     return np.concatenate([basis, raw], axis=1)
 
 
-def _fit_spline(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator):
+def _fit_spline(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator, se_rows: int = 5000):
     """Least squares on the spline basis. Returns fitted [n, m], coefficient-uncertainty draws
     of the fitted values [B, n, m] (or None), and the fit check."""
     X = spline_basis(phi)
@@ -202,14 +204,20 @@ def _fit_spline(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Ge
     draws = None
     if se_draws:
         # fitted = X beta; beta ~ N(beta_hat, sigma^2 (X'X)^-1)  =>  fitted* = fitted + sigma U z
+        # the curve's uncertainty is shared by all rows, so a subsample of rows shows it as well
+        rows = np.sort(rng.choice(n, se_rows, replace=False)) if n > se_rows else np.arange(n)
+        U_s, f_s = U[rows], fitted[rows]
+
         def draws(batch: int = 25):
             m = y.shape[1]
             for a in range(0, se_draws, batch):
                 b = min(batch, se_draws - a)
-                noise = (U @ rng.standard_normal((p, b * m))).reshape(n, b, m)
-                yield (fitted[:, None, :] + noise * sigma).transpose(1, 0, 2)
+                noise = (U_s @ rng.standard_normal((p, b * m))).reshape(len(rows), b, m)
+                yield (f_s[:, None, :] + noise * sigma).transpose(1, 0, 2)
 
-    return fitted, draws, {"terms": p, "r2": r2, "r2_loo": r2_loo}
+    else:
+        rows = np.arange(n)
+    return fitted, draws, {"terms": p, "r2": r2, "r2_loo": r2_loo, "se_rows": rows}
 
 
 def _fit_gp(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator,
@@ -322,10 +330,9 @@ def evppi(
     rng = np.random.default_rng([seed, len(use), *use])
     if method == "spline":
         fitted, draws, fit = _fit_spline(phi, y, se_draws, rng)
-        rows = slice(None)
     else:
         fitted, draws, fit = _fit_gp(phi, y, se_draws, rng)
-        rows = fit.pop("se_rows")
+    rows = fit.pop("se_rows")
     value, se_mc = _evppi_from_fit(fitted)
     se_fit = 0.0
     if draws is not None:

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 OPTION_COLOURS = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2"]
 
@@ -76,11 +77,16 @@ def robustness_bars(table, ax=None, top: int | None = 12, title: str | None = No
     y = np.arange(len(rows))
     ratio = np.where(rows["odds_ratio"] >= 1, rows["odds_ratio"], 1 / rows["odds_ratio"])
     ax.barh(y, ratio, left=0, color=["#E45756" if r < 1.5 else "#4C78A8" for r in ratio])
-    names = [f"{o} — {out} ({c})" if s != "whole option" else f"{o}: whole option ({c})"
+    names = [f"{o}: whole option ({c})" if s == "whole option" else
+             f"every option: {out} ({c})" if s == "outcome everywhere" else f"{o}: {out} ({c})"
              for s, o, out, c in zip(rows["scope"], rows["option"], rows["outcome"], rows["change"])]
     ax.set_yticks(y, [_wrap(n, 55) for n in names], fontsize=8)
     ax.set_xscale("log")
     ax.set_xlim(left=1)
+    fmt = FuncFormatter(lambda x, _: f"{x:g}×")
+    ax.xaxis.set_major_formatter(fmt)
+    ax.xaxis.set_minor_formatter(fmt)
+    ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.set_xlabel("hidden odds ratio needed to change the preferred option (×, log scale; red: under 1.5)")
     pref = table.attrs.get("preferred", "")
     ax.set_title(title or f"How sturdy is the choice ({pref})? Unidentified shifts that would change it")

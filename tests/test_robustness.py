@@ -1,0 +1,151 @@
+"""Robustness margins, scenario regret and the two-way map, checked against hand calculations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import expit, logit
+
+from decide.errors import DecideError
+from decide.frame import Decision
+from decide.robustness import Scenario, robustness_margins, scenario_regret, two_way
+from decide.simulate import simulate
+
+BASE = {"question": "Which option?", "date": "2026-01-01", "decided_by": ["social worker"]}
+
+#: Everything fixed, so each margin has a closed form: 'home' is worth 60 - 0.3 * 100 = 30 points,
+#: 'foster' 0.5 * 40 = 20 points.
+FIXED = {
+    **BASE,
+    "options": [
+        {"name": "home", "outcomes": [
+            {"name": "family life", "kind": "benefit", "chance": 1.0, "horizon": "1 year", "magnitude": 60.0},
+            {"name": "harm", "kind": "harm", "chance": 0.3, "horizon": "1 year", "magnitude": 100.0}]},
+        {"name": "foster", "outcomes": [
+            {"name": "stable care", "kind": "benefit", "chance": 0.5, "horizon": "1 year", "magnitude": 40.0}]},
+    ],
+}
+
+UNCERTAIN = {
+    **BASE,
+    "quantities": [
+        {"name": "relapse", "kind": "probability", "judgement": {"distribution": "Beta", "params": {"alpha": 6, "beta": 9}}},
+        {"name": "harm_of_relapse", "kind": "magnitude", "judgement": {"low": 40, "likely": 60, "high": 80}},
+        {"name": "benefit_of_home", "kind": "magnitude", "judgement": {"low": 30, "likely": 45, "high": 60}},
+    ],
+    "options": [
+        {"name": "return home", "outcomes": [
+            {"name": "relapse harms child", "kind": "harm", "chance": "relapse", "horizon": "1 year", "magnitude": "harm_of_relapse"},
+            {"name": "family life", "kind": "benefit", "chance": 0.8, "horizon": "1 year", "magnitude": "benefit_of_home"}]},
+        {"name": "stay in foster care", "outcomes": [
+            {"name": "stable care", "kind": "benefit", "chance": 0.9, "horizon": "1 year", "magnitude": 15.0}]},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def fixed():
+    return simulate(Decision.from_dict(FIXED), 50, seed=1)
+
+
+@pytest.fixture(scope="module")
+def uncertain():
+    return simulate(Decision.from_dict(UNCERTAIN), 4000, seed=2)
+
+
+def test_margin_on_a_harm_matches_hand_calculation(fixed):
+    table = robustness_margins(fixed)
+    assert table.attrs["preferred"] == "home"
+    row = table[(table.scope == "outcome of option") & (table.outcome == "harm")].iloc[0]
+    # home falls to 20 when the harm's chance reaches 0.4: odds ratio (0.4/0.6)/(0.3/0.7) = 14/9
+    assert row.change == "more likely"
+    assert row.odds_ratio == pytest.approx((0.4 / 0.6) / (0.3 / 0.7), rel=1e-5)
+    assert row.chance_at_switch == pytest.approx(0.4, rel=1e-5)
+    assert row.switches_to == "foster"
+
+
+def test_margin_on_another_options_benefit(fixed):
+    table = robustness_margins(fixed)
+    row = table[table.outcome == "stable care"].iloc[0]
+    # foster reaches 30 when stable care's chance reaches 0.75: odds ratio 3
+    assert row.change == "more likely"
+    assert row.odds_ratio == pytest.approx(3.0, rel=1e-5)
+
+
+def test_certain_outcomes_cannot_be_shifted(fixed):
+    table = robustness_margins(fixed)
+    row = table[table.outcome == "family life"].iloc[0]
+    assert np.isnan(row.odds_ratio) and row.margin == np.inf
+
+
+def test_whole_option_margin_is_no_larger_than_each_of_its_outcomes(uncertain):
+    table = robustness_margins(uncertain)
+    for option in uncertain.options:
+        whole = table[(table.scope == "whole option") & (table.option == option)].margin.iloc[0]
+        parts = table[(table.scope == "outcome of option") & (table.option == option)].margin
+        assert whole <= parts.min() + 1e-6
+    assert table.margin.is_monotonic_increasing
+
+
+def test_margin_actually_switches_the_choice(uncertain):
+    table = robustness_margins(uncertain)
+    row = table[(table.scope == "outcome of option") & (table.outcome == "relapse harms child")].iloc[0]
+    chance, magnitude = uncertain.model.evaluate(uncertain.quantity_draws())
+    m = uncertain.model
+    i, k = m.options.index("return home"), m.outcomes.index("relapse harms child")
+    for factor, same in ((0.99, True), (1.01, False)):
+        shifted = chance.copy()
+        shifted[:, i, k] = expit(logit(chance[:, i, k]) + factor * np.log(row.odds_ratio))
+        v = (shifted * magnitude * np.where(m.is_harm, -1.0, 1.0) * m.applies).sum(-1).mean(0)
+        assert (m.options[int(np.argmax(v))] == table.attrs["preferred"]) is same
+
+
+def test_scenario_regret_and_minimax(fixed):
+    reg = scenario_regret(fixed, [
+        Scenario(name="harm more likely", odds_ratios={"harm": 4.0}),
+        {"name": "harm weighed lightly", "harm_weight": 0.5},
+    ])
+    # harm odds x4: chance 12/19; home = 60 - 100 * 12/19
+    home_bad = 60 - 100 * (4 * 0.3 / 0.7) / (1 + 4 * 0.3 / 0.7)
+    assert reg.values.loc["harm more likely", "home"] == pytest.approx(home_bad)
+    assert reg.values.loc["harm weighed lightly", "home"] == pytest.approx(45.0)
+    assert reg.regret.loc["harm more likely", "home"] == pytest.approx(20 - home_bad)
+    assert reg.max_regret["foster"] == pytest.approx(25.0)
+    assert reg.least_max_regret == "home"  # its worst regret (about 3.2) beats foster's 25
+    assert (reg.regret.values >= 0).all() and (reg.regret.min(axis=1) == 0).all()
+
+
+def test_scenario_sets_quantities(uncertain):
+    reg = scenario_regret(uncertain, [{"name": "relapse certain", "quantities": {"relapse": 1.0}}], include_current=False)
+    assert reg.best_by_scenario["relapse certain"] == "stay in foster care"
+    with pytest.raises(DecideError, match="did you mean 'relapse'"):
+        scenario_regret(uncertain, [{"name": "x", "quantities": {"relapce": 0.2}}])
+    with pytest.raises(DecideError, match="outside its range"):
+        scenario_regret(uncertain, [{"name": "x", "quantities": {"relapse": 1.5}}])
+    with pytest.raises(DecideError, match="no outcome"):
+        scenario_regret(uncertain, [{"name": "x", "odds_ratios": {"relapse": 2.0}}])
+    with pytest.raises(DecideError, match="must differ"):
+        scenario_regret(uncertain, [{"name": "x"}, {"name": "x"}])
+
+
+def test_two_way_map_agrees_with_direct_evaluation(uncertain):
+    tw = two_way(uncertain, "relapse", "benefit_of_home", n=9, max_draws=500)
+    assert tw.values.shape == (9, 9, 2)
+    q = uncertain.quantity_draws()[:500].copy()
+    m = uncertain.model
+    q[:, m.quantities.index("relapse")] = tw.grid_x[3]
+    q[:, m.quantities.index("benefit_of_home")] = tw.grid_y[6]
+    assert tw.values[3, 6] == pytest.approx(m.expected_value(q).mean(axis=0))
+    table = tw.table()
+    assert len(table) == 81 and set(table.preferred) <= set(m.options)
+    # more relapse never makes returning home look better
+    home = tw.values[..., 0] - tw.values[..., 1]
+    assert (np.diff(home, axis=0) <= 1e-9).all()
+    assert (tw.lead >= 0).all()
+
+
+def test_two_way_bad_input(uncertain):
+    with pytest.raises(DecideError, match="did you mean"):
+        two_way(uncertain, "relapse", "benefit_of_hom")
+    with pytest.raises(DecideError, match="two different"):
+        two_way(uncertain, "relapse", "relapse")
