@@ -124,6 +124,49 @@ class Values(_Strict):
         return self
 
 
+def factor_input_name(factor: str) -> str:
+    """The name under which a factor's odds ratio appears among the simulation's inputs."""
+    return f"{factor}: odds ratio"
+
+
+def inline_input_name(option: str, outcome: str, part: str) -> str:
+    """The name of an inline judgement (part = 'chance' or 'magnitude') among the simulation's inputs."""
+    return f"{option}: {outcome}: {part}"
+
+
+class Enquiry(_Strict):
+    """Something that could be found out before deciding: an assessment, a drug test, a report.
+
+    It is taken to settle the inputs it ``informs`` (its value is then their EVPPI, the most it
+    could be worth); with ``cases`` it is a study of that many similar cases bearing on one rate
+    (its value is the EVSI). ``weeks`` is how long the decision would wait for it.
+    """
+
+    name: Name
+    informs: list[Name] = Field(min_length=1, description="quantities (or factors) the enquiry would settle")
+    weeks: float | Judgement = Field(description="how long the decision would wait for it, in weeks")
+    cases: int | None = Field(None, ge=1, description="for a study of further cases: how many (informs one rate)")
+    description: str = ""
+
+    @field_validator("weeks")
+    @classmethod
+    def _positive(cls, v):
+        if isinstance(v, float | int) and v <= 0:
+            raise ValueError(f"weeks must be above 0, got {v:g}")
+        return v
+
+
+class Scenario(_Strict):
+    """A stated view of the case: some inputs set to values, hidden odds ratios on outcomes, and
+    perhaps another weight of harm against benefit. Everything not named stays uncertain."""
+
+    name: Name
+    description: str = ""
+    quantities: dict[str, float] = Field(default_factory=dict, description="input name -> value in this scenario")
+    odds_ratios: dict[str, float] = Field(default_factory=dict, description="outcome name -> hidden odds ratio (every option with it)")
+    harm_weight: float | None = Field(None, gt=0)
+
+
 class Decision(_Strict):
     """The question, the day it is decided, who decides, what was known and the options."""
 
@@ -136,6 +179,11 @@ class Decision(_Strict):
     factors: list[Factor] = Field(default_factory=list)
     options: list[Option] = Field(min_length=2)
     values: Values = Field(default_factory=Values)
+    enquiries: list[Enquiry] = Field(default_factory=list, description="what could be found out before deciding")
+    delay_harm_per_week: float | Judgement | None = Field(
+        None, description="harm to the child of each week's delay (drift), in value points; a number or a judgement"
+    )
+    scenarios: list[Scenario] = Field(default_factory=list, description="stated views of the case for regret analysis")
 
     @model_validator(mode="after")
     def _references(self) -> "Decision":
@@ -179,6 +227,32 @@ class Decision(_Strict):
             for name in e.informs:
                 if name not in quantities:
                     problems.append(f"evidence '{e.what[:40]}' informs '{name}', which is not a quantity" + _suggest(name, quantities))
+        inputs = self.input_names()
+        _no_duplicates([e.name for e in self.enquiries], "enquiry")
+        _no_duplicates([s.name for s in self.scenarios], "scenario")
+        for e in self.enquiries:
+            for name in e.informs:
+                if self.resolve_input(name) is None:
+                    problems.append(f"enquiry '{e.name}' informs '{name}', which is not a quantity or factor" + _suggest(name, inputs))
+            if e.cases is not None and (len(e.informs) != 1 or self.input_kind(e.informs[0]) != "probability"):
+                problems.append(f"enquiry '{e.name}' is a study of {e.cases} cases, so it must inform exactly one probability")
+            if not isinstance(e.weeks, float | int):
+                self._check_non_negative(e.weeks, f"enquiry '{e.name}' weeks", problems)
+        if self.delay_harm_per_week is not None:
+            self._check_non_negative(self.delay_harm_per_week, "delay_harm_per_week", problems)
+        outcome_names = {out.name for o in self.options for out in o.outcomes}
+        for sc in self.scenarios:
+            for name, value in sc.quantities.items():
+                kind = self.input_kind(name)
+                if kind is None:
+                    problems.append(f"scenario '{sc.name}' sets '{name}', which is not a quantity or factor" + _suggest(name, inputs))
+                else:
+                    self._check_numbers(value, kind, f"scenario '{sc.name}' value of '{name}'", problems)
+            for name, ratio in sc.odds_ratios.items():
+                if name not in outcome_names:
+                    problems.append(f"scenario '{sc.name}' shifts outcome '{name}', which no option has" + _suggest(name, outcome_names))
+                if ratio <= 0:
+                    problems.append(f"scenario '{sc.name}' odds ratio for '{name}' is {ratio:g}; an odds ratio must be above 0")
         if problems:
             raise ValueError("; ".join(problems))
         self._check_factor_directions()
@@ -223,7 +297,51 @@ class Decision(_Strict):
                     "protective factors lower the odds: give an odds ratio below 1, or mark it kind: risk"
                 )
 
+    def _check_non_negative(self, value, where: str, problems: list[str]) -> None:
+        if isinstance(value, float | int):
+            if value < 0:
+                problems.append(f"{where}: {value:g} is negative; give a number of 0 or more")
+            return
+        if value.verbal is not None:
+            problems.append(f"{where}: a verbal likelihood ('{value.verbal}') describes a probability; give low/likely/high instead")
+            return
+        if any(x < 0 for x in value.numbers()):
+            problems.append(f"{where}: negative numbers are not allowed; give values of 0 or more")
+        elif value.form == "distribution" and value.to_distribution("number", (0.0, None)).support[0] < 0:
+            problems.append(f"{where}: a {value.distribution} can go below 0; use Gamma or LogNormal, or low/likely/high")
+
     # --- helpers used by later stages ---------------------------------------------------------
+
+    def input_names(self) -> list[str]:
+        """Every uncertain input the simulation draws, by name: shared quantities, factors' odds
+        ratios and inline judgements (named 'option: outcome: chance' / '... : magnitude')."""
+        names = [q.name for q in self.quantities]
+        names += [factor_input_name(f.name) for f in self.factors if not isinstance(f.odds_ratio, str)]
+        for o in self.options:
+            for out in o.outcomes:
+                for part in ("chance", "magnitude"):
+                    if not isinstance(getattr(out, part), str):
+                        names.append(inline_input_name(o.name, out.name, part))
+        return names
+
+    def resolve_input(self, name: str) -> str | None:
+        """The simulation input a user's name refers to: a quantity, a factor (its odds ratio) or
+        an inline input name; None if there is none."""
+        for f in self.factors:
+            if name == f.name:
+                return f.odds_ratio if isinstance(f.odds_ratio, str) else factor_input_name(f.name)
+        return name if name in self.input_names() else None
+
+    def input_kind(self, name: str) -> Kind | None:
+        resolved = self.resolve_input(name)
+        if resolved is None:
+            return None
+        for q in self.quantities:
+            if q.name == resolved:
+                return q.kind
+        if resolved.endswith(": odds ratio"):
+            return "odds_ratio"
+        return "probability" if resolved.endswith(": chance") else "magnitude"
 
     def bounds(self, kind: Kind) -> tuple[float, float | None]:
         if kind == "probability":
@@ -466,6 +584,7 @@ def _allowed_fields(parent, loc) -> list[str]:
         "known": EvidenceItem, "quantities": Quantity, "factors": Factor, "options": Option,
         "outcomes": Outcome, "values": Values, "judgement": Judgement, "judgements": Judgement,
         "chance": Judgement, "magnitude": Judgement, "odds_ratio": Judgement,
+        "enquiries": Enquiry, "scenarios": Scenario, "weeks": Judgement, "delay_harm_per_week": Judgement,
     }
     for k in keys[:-1]:
         model = table.get(k, model)

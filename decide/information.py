@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from scipy import stats
 from scipy.special import logsumexp
 
 from decide.errors import DecideError
+from decide.frame import Enquiry  # noqa: F401  (part of the case model; re-exported here)
 from decide.judge import Judgement
-from decide.simulate import Simulation, _rng
+from decide.simulate import Simulation
 
 #: Basis functions per quantity for the spline tensor product, by number of quantities
 #: (10, 36, 125, 256 columns): mgcv's defaults for s() and te(), as used by Strong et al.
@@ -86,6 +86,8 @@ def _quantity_indices(sim: Simulation, quantities) -> list[int]:
         raise DecideError("name at least one quantity")
     known = sim.model.quantities
     out = []
+    # a factor's name stands for its odds ratio
+    names = [sim.decision.resolve_input(n) or n if isinstance(n, str) else n for n in names]
     for name in names:
         if name not in known:
             close = difflib.get_close_matches(str(name), known, n=1)
@@ -530,32 +532,6 @@ def evsi_rate(
 
 
 # --- deciding now or finding out more --------------------------------------------------------------------
-
-_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Enquiry(BaseModel):
-    """Something that could be found out before deciding: an assessment, a drug test, a report.
-
-    It is taken to settle the quantities it ``informs`` (its value is then their EVPPI, the most
-    it could be worth); with ``cases`` it is a study of that many similar cases bearing on one
-    rate (its value is the EVSI). ``weeks`` is how long the decision would wait for it.
-    """
-
-    model_config = _STRICT
-    name: str = Field(min_length=1, max_length=120)
-    informs: list[str] = Field(min_length=1, description="quantities the enquiry would settle")
-    weeks: float | Judgement = Field(description="how long the decision would wait for it, in weeks")
-    cases: int | None = Field(None, ge=1, description="for a study of further cases: how many (informs one rate)")
-    description: str = ""
-
-    @field_validator("weeks")
-    @classmethod
-    def _positive(cls, v):
-        if isinstance(v, float | int) and v <= 0:
-            raise ValueError(f"weeks must be above 0, got {v:g}")
-        return v
-
 
 def _judged(x, what: str, n: int, rng: np.random.Generator) -> np.ndarray:
     """Draws of a non-negative number given as a number or a judgement (low/likely/high, distribution)."""

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 from scipy.optimize import brentq
 from scipy.special import expit, logit
 
 from decide.errors import DecideError
+from decide.frame import Scenario  # noqa: F401  (part of the case model; re-exported here)
 from decide.simulate import Simulation
 
 #: The largest hidden odds ratio looked for (and its inverse): beyond this, "no plausible shift".
@@ -149,18 +149,6 @@ def robustness_margins(sim: Simulation, harm_weight: float | None = None, max_dr
 # --- scenarios and regret ---------------------------------------------------------------------------
 
 
-class Scenario(BaseModel):
-    """A stated view of the case: some quantities set to values, hidden odds ratios on outcomes,
-    and perhaps another weight of harm against benefit. Everything not named stays uncertain."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=120)
-    description: str = ""
-    quantities: dict[str, float] = Field(default_factory=dict, description="quantity name -> value in this scenario")
-    odds_ratios: dict[str, float] = Field(default_factory=dict, description="outcome name -> hidden odds ratio (every option with it)")
-    harm_weight: float | None = Field(None, gt=0)
-
-
 @dataclass
 class Regret:
     """Each option's value and regret under each scenario, and the least-maximum-regret option."""
@@ -195,6 +183,7 @@ def scenario_regret(sim: Simulation, scenarios, include_current: bool = True, ma
     for s in scenarios:
         q = q0.copy()
         for name, value in s.quantities.items():
+            name = sim.decision.resolve_input(name) or name  # a factor's name stands for its odds ratio
             _check_name(name, m.quantities, "quantity")
             j = m.quantities.index(name)
             lo, hi = sim.decision.bounds(m.kinds[j]) if m.kinds[j] != "number" else (-np.inf, None)
@@ -281,6 +270,7 @@ def two_way(sim: Simulation, x: str, y: str, *, grid_x=None, grid_y=None, n: int
             max_draws: int = 1000, harm_weight: float | None = None) -> TwoWay:
     """Sweep two quantities together over their plausible ranges, averaging over everything else."""
     m = sim.model
+    x, y = (sim.decision.resolve_input(v) or v for v in (x, y))  # a factor's name stands for its odds ratio
     for name in (x, y):
         _check_name(name, m.quantities, "quantity")
     if x == y:

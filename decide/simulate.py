@@ -19,7 +19,7 @@ from scipy.special import expit, logit
 
 from decide import judge
 from decide.errors import DecideError
-from decide.frame import Decision
+from decide.frame import Decision, factor_input_name, inline_input_name
 
 
 #: Draws are made and evaluated in chunks of this many (results do not depend on it for the
@@ -74,7 +74,7 @@ class Model:
             return index[inline_name]
 
         factor_idx = {
-            f.name: ref(f.odds_ratio, "odds_ratio", f"{f.name}: odds ratio", f"odds ratio of {f.name}")
+            f.name: ref(f.odds_ratio, "odds_ratio", factor_input_name(f.name), f"odds ratio of {f.name}")
             for f in decision.factors
         }
         options = [o.name for o in decision.options]
@@ -96,10 +96,10 @@ class Model:
                 applies[i, k] = True
                 is_harm[i, k] = out.kind == "harm"
                 sign[i, k] = -1.0 if is_harm[i, k] else 1.0
-                chance_idx[i, k] = ref(out.chance, "probability", f"{o.name}: {out.name}: chance", f"chance of {out.name} if {o.name}")
-                magnitude_idx[i, k] = ref(
-                    out.magnitude, "magnitude", f"{o.name}: {out.name}: magnitude", f"how much {out.name} matters if {o.name}"
-                )
+                chance_idx[i, k] = ref(out.chance, "probability", inline_input_name(o.name, out.name, "chance"),
+                                       f"chance of {out.name} if {o.name}")
+                magnitude_idx[i, k] = ref(out.magnitude, "magnitude", inline_input_name(o.name, out.name, "magnitude"),
+                                          f"how much {out.name} matters if {o.name}")
                 factor_pairs += [(factor_idx[f], i * len(outcomes) + k) for f in out.factors]
         factor_matrix = np.zeros((len(names), applies.size))
         for q, slot in factor_pairs:

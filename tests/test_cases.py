@@ -36,3 +36,13 @@ def test_secondary_sources_are_marked():
             for line in text.splitlines():
                 if marker in line and "source" in line:
                     assert "(S" in line, f"{path.name}: {line.strip()}"
+
+
+def test_factor_names_stand_for_their_odds_ratio():
+    d = Decision.from_yaml(CASES[[p.stem for p in CASES].index("return_home")])
+    assert d.resolve_input("previous failed return") == "previous failed return: odds ratio"
+    assert d.input_kind("previous failed return") == "odds_ratio"
+    assert d.resolve_input("return_lasts") == "return_lasts"
+    assert d.resolve_input("no such thing") is None
+    sim = simulate(d, 200, seed=1)
+    assert set(d.input_names()) == set(sim.model.quantities)
