@@ -167,7 +167,7 @@ def render_file(content: dict, sha256: str) -> str:
 
 
 def slug(text: str, limit: int = 40) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    s = re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-_")
     return s[:limit].strip("-") or "case"
 
 
