@@ -43,7 +43,6 @@ class Model:
     options: list[str]
     outcomes: list[str]  # union over options, in order of first appearance
     applies: np.ndarray  # bool [option, outcome]
-    sign: np.ndarray  # +1 benefit, -1 harm, 0 absent [option, outcome]
     is_harm: np.ndarray  # bool [option, outcome]
     chance_idx: np.ndarray  # int [option, outcome] -> quantity index (or -1)
     magnitude_idx: np.ndarray
@@ -85,7 +84,6 @@ class Model:
                     outcomes.append(out.name)
         shape = (len(options), len(outcomes))
         applies = np.zeros(shape, bool)
-        sign = np.zeros(shape)
         is_harm = np.zeros(shape, bool)
         chance_idx = np.full(shape, -1)
         magnitude_idx = np.full(shape, -1)
@@ -95,7 +93,6 @@ class Model:
                 k = outcomes.index(out.name)
                 applies[i, k] = True
                 is_harm[i, k] = out.kind == "harm"
-                sign[i, k] = -1.0 if is_harm[i, k] else 1.0
                 chance_idx[i, k] = ref(out.chance, "probability", inline_input_name(o.name, out.name, "chance"),
                                        f"chance of {out.name} if {o.name}")
                 magnitude_idx[i, k] = ref(out.magnitude, "magnitude", inline_input_name(o.name, out.name, "magnitude"),
@@ -105,7 +102,7 @@ class Model:
         for q, slot in factor_pairs:
             factor_matrix[q, slot] += 1.0
         has_factors = factor_matrix.sum(axis=0).reshape(shape) > 0
-        return cls(decision, names, kinds, dists, options, outcomes, applies, sign, is_harm, chance_idx,
+        return cls(decision, names, kinds, dists, options, outcomes, applies, is_harm, chance_idx,
                    magnitude_idx, factor_matrix, has_factors, labels)
 
     # --- drawing and evaluating -------------------------------------------------------------------
