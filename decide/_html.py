@@ -48,6 +48,9 @@ def write_new(path: str | os.PathLike, text: str, *, force: bool = False) -> Pat
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; give the usual permissions
         if force:
             os.replace(tmp, path)
         else:

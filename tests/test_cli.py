@@ -48,3 +48,14 @@ def test_csv_is_never_overwritten_without_force(tmp_path, capsys):
     assert "--force" in capsys.readouterr().err
     assert main(["compare", CASE, "--draws", "200", "--csv", str(out), "--force"]) == 0
     assert out.read_text().startswith("option,")
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    from decide._html import write_new
+
+    path = write_new(tmp_path / "r.html", "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)
