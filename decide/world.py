@@ -36,7 +36,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy import optimize, special
 
 from decide.errors import DecideError
@@ -50,11 +50,11 @@ GROUPS = ("majority", "minority")  # values of the ethnic_group column
 def _explain(exc: ValidationError, model: str) -> str:
     parts = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(parameters)"
+        where = ".".join(str(p) for p in err["loc"])
         value = err.get("input")
         shown = "" if isinstance(value, dict) else f" (you gave {value!r})"
         msg = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{model}.{where}: {msg}{shown}")
+        parts.append(f"{model}{'.' + where if where else ''}: {msg}{shown}")
     return "; ".join(parts)
 
 
@@ -109,7 +109,7 @@ class WorldParameters(_Checked):
                                    "(schools, health visitors) see, relative to the spread of need (illustrative)")
     referral_if_maltreated: float = Field(0.05, **_P, description="chance a maltreated family is referred in a year, "
                                           "least deprived decile, ordinary scrutiny. With visibility_ratio 10 the average is "
-                                          "about 0.2, and with substantiation 0.4 under a tenth of the true burden is "
+                                          "about 0.2, and with substantiation 0.35 under a tenth of the true burden is "
                                           "substantiated, as Gilbert et al. (2009) found (calibrated to that figure)")
     referral_if_not_maltreated: float = Field(0.01, **_P, description="chance a family with no maltreatment is referred in "
                                               "a year, least deprived decile: most referrals are not substantiated "
@@ -121,7 +121,7 @@ class WorldParameters(_Checked):
                                     "upper reading used as an illustration")
     minority_visibility_ratio: float = Field(1.0, ge=0.1, le=10, description="referral chance of minority over majority "
                                              "families with the same need and deprivation; 1 = equal (illustrative)")
-    substantiation_if_maltreated: float = Field(0.4, **_P, description="chance a referral of a maltreated family is "
+    substantiation_if_maltreated: float = Field(0.35, **_P, description="chance a referral of a maltreated family is "
                                                 "substantiated (professional judgement; calibrated with "
                                                 "referral_if_maltreated to Gilbert et al.'s 'less than a tenth')")
     substantiation_if_not_maltreated: float = Field(0.05, ge=0.0, lt=1.0, description="chance a referral of a family with "
@@ -173,14 +173,15 @@ class FeedbackSettings(_Checked):
                                       description="what the tool sees (ethnic group is left out, as in real tools; add "
                                       "'minority' to include it)")
 
-    @model_validator(mode="after")
-    def _known_features(self):
+    @field_validator("features")
+    @classmethod
+    def _known_features(cls, features):
         from decide.tool import FEATURES
 
-        unknown = [f for f in self.features if f not in FEATURES]
-        if unknown or not self.features:
-            raise ValueError(f"features must be a non-empty selection of {sorted(FEATURES)}; unknown: {unknown}")
-        return self
+        unknown = [f for f in features if f not in FEATURES]
+        if unknown or not features:
+            raise ValueError(f"must be a non-empty selection of {sorted(FEATURES)}; unknown: {unknown}")
+        return features
 
 
 # ----------------------------------------------------------------------------------------------
