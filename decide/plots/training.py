@@ -153,7 +153,7 @@ def plot_outcome_bias_by_base_rate(table: pd.DataFrame) -> Figure:
     ax.set_ylabel("Share")
     ax.set_ylim(0, 1)
     ax.set_xlim(0, 1)
-    ax.set_title("The commoner the harm, the more good decisions are blamed", loc="left")
+    ax.set_title("Judged by outcomes: blame of good decisions and praise of poor ones, by base rate", loc="left")
     ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.grid(alpha=0.3)
     fig.tight_layout()
