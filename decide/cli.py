@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMAND_MODULES: list[str] = [
     "decide.audit_report",
     "decide.record",
+    "decide.case_report",
 ]
 
 

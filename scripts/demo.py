@@ -73,6 +73,8 @@ EXAMPLE_REPORTS: list[tuple[list[str], str]] = [
       "--group", "area", "--threshold", "0.3", "--reference", "less deprived,North", "--intervention", "punitive",
       "--label-bias", "1:1.5"], "audit.html"),
     (["review", "data/records/return_home_2026-10-05_37e227b3433f.json", "--outcome", "re-abuse or neglect"], "review.html"),
+    (["report", "data/cases/return_home.yaml"], "return_home.html"),
+    (["report", "data/cases/permanence.yaml"], "permanence.html"),
 ]
 
 
