@@ -1,0 +1,84 @@
+"""The case report opened in headless Chromium: every figure loads, nothing is fetched from a network,
+and the key sections are on the page. A full-page screenshot is kept in build/test-artefacts/.
+
+Uses Debian's chromium package (never a browser downloaded by Playwright). Without Chromium the
+test skips with what to install; in CI (CI=true) a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from decide.case_report import MIN_DRAWS
+from decide.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTEFACTS = ROOT / "build" / "test-artefacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+SECTIONS = {
+    "summary": "In plain language",
+    "known": "What was known",
+    "options": "The options",
+    "comparison": "The comparison",
+    "change": "What would change the decision",
+    "wait": "Decide now, or find out more first?",
+    "robustness": "What nobody has identified: robustness",
+    "limits": "What this analysis does not do",
+}
+
+pytestmark = pytest.mark.browser
+
+
+def _missing(what: str) -> None:
+    message = (f"{what}. Install Debian's Chromium with `sudo apt-get install -y chromium` and the Python package "
+               "playwright (in the dev extras); never run `playwright install`.")
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("CI=true, so a missing browser is a failure: " + message)
+    pytest.skip(message)
+
+
+def _chromium() -> str:
+    for path in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium"):
+        if path and Path(path).exists():
+            return path
+    _missing("Chromium is not installed")
+
+
+@pytest.mark.parametrize("case", ["return_home", "permanence"])
+def test_report_renders_in_a_browser_with_its_figures(case, tmp_path):
+    executable = _chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("The Python package playwright is not installed")
+    out = tmp_path / f"{case}.html"
+    assert main(["report", str(ROOT / "data" / "cases" / f"{case}.yaml"), "-o", str(out), "--draws", str(MIN_DRAWS)]) == 0
+
+    requests = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1150, "height": 900})
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(out.as_uri(), wait_until="load")
+            images = page.eval_on_selector_all(
+                "img", "els => els.map(e => ({alt: e.alt, complete: e.complete, width: e.naturalWidth}))")
+            headings = page.eval_on_selector_all("h2[id]", "els => els.map(e => [e.id, e.textContent.trim()])")
+            summary_items = page.locator(".summary li").count()
+            ARTEFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTEFACTS / f"case_report_{case}.png"), full_page=True)
+        finally:
+            browser.close()
+
+    assert len(images) >= 9, images
+    broken = [i["alt"] for i in images if not i["complete"] or i["width"] == 0]
+    assert not broken, f"figures that did not load: {broken}"
+    external = [u for u in requests if not u.startswith(("file:", "data:"))]
+    assert not external, f"the report fetched from a network: {external}"
+    assert dict(headings).items() >= SECTIONS.items(), headings
+    assert summary_items >= 8
