@@ -155,7 +155,7 @@ def _sources(decision) -> pd.DataFrame:
     """Each cited source in the case: what it bears on, and whether it was seen first-hand."""
     rows = []
     for e in decision.known:
-        rows.append({"source": e.source, "what": e.what, "bears on": ", ".join(e.informs) or "(the case itself)",
+        rows.append({"source": e.source, "what": e.what, "bears on": ", ".join(e.informs) or "(not used as a number)",
                      "reliability": e.reliability, "record": not e.informs})
     for q in decision.quantities:
         if q.source:
@@ -168,7 +168,7 @@ def _sources(decision) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["source", "what", "bears on", "reliability", "record"])
     # the case files' convention: '(S' marks a figure seen only in a secondary source quoting it
     out["status"] = ["S: seen only in a secondary source quoting it" if "(S" in src
-                     else "about this case, not a published figure" if rec
+                     else "background: not used as a number here (not marked secondary)" if rec
                      else "V: not marked secondary, so seen in the named source" for src, rec in zip(out["source"], out["record"])]
     return out.drop(columns="record")
 
@@ -424,7 +424,8 @@ def report_html(r: CaseReport, *, command: str | None = None, title: str | None 
         margins_html=_table_html(margins), regret_html=_table_html(regret),
         scenarios=[(sc.name, sc.description) for sc in d.scenarios],
         sources_html=_table_html(r.sources), n_secondary=int(r.sources["status"].str.startswith("S").sum()),
-        evpi=float(r.evppi.attrs["evpi"]), evpi_se=float(r.evppi.attrs["evpi_se"]),
+        evpi=float(r.evppi.attrs["evpi"]),
+        no_single_unknown_matters=not bool((r.evppi["evppi"] > 2 * r.evppi["se"]).any()), evpi_se=float(r.evppi.attrs["evpi_se"]),
         delay_text=("not stated in the case" if delay is None else f"{r.delay_harm_per_week:.2f} points per week on average"
                     + ("" if isinstance(delay, int | float) else " (a judgement: " + _judgement_text(delay) + ")")),
         threshold_quantity=_describe(r.sim, r.threshold.quantity),
