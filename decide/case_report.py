@@ -406,9 +406,8 @@ def report_html(r: CaseReport, *, command: str | None = None, title: str | None 
                         "probability_worth_waiting"]] if len(r.enquiries) else None)
     margins = r.margins[np.isfinite(r.margins["margin"])][["scope", "option", "outcome", "change", "odds_ratio",
                                                            "chance_now", "chance_at_switch", "switches_to"]].head(15)
-    regret = r.regret.values.copy()
-    regret.columns = [f"{c} (value)" for c in regret.columns]
-    regret = pd.concat([regret, r.regret.regret.add_suffix(" (regret)"), r.regret.best_by_scenario], axis=1).reset_index()
+    regret = r.regret.regret.assign(best=r.regret.best_by_scenario).reset_index()
+    scenario_values = r.regret.values.reset_index()
     options = [{"name": o.name, "description": o.description,
                 "harms": [x.name for x in o.outcomes if x.kind == "harm"],
                 "benefits": [x.name for x in o.outcomes if x.kind == "benefit"]} for o in d.options]
@@ -422,8 +421,9 @@ def report_html(r: CaseReport, *, command: str | None = None, title: str | None 
         tornado_html=_table_html(tor), evppi_html=_table_html(ev, 3), enquiries_html=_table_html(enq) if enq is not None else None,
         enquiry_descriptions=[(e.name, e.description, ", ".join(e.informs), e.cases) for e in d.enquiries],
         margins_html=_table_html(margins), regret_html=_table_html(regret),
+        scenario_values_html=_table_html(scenario_values),
         scenarios=[(sc.name, sc.description) for sc in d.scenarios],
-        sources_html=_table_html(r.sources), n_secondary=int(r.sources["status"].str.startswith("S").sum()),
+        sources_html=_table_html(r.sources), n_secondary=int(r.sources["status"].str.startswith("S").sum()), n_citations=len(r.sources),
         evpi=float(r.evppi.attrs["evpi"]),
         no_single_unknown_matters=not bool((r.evppi["evppi"] > 2 * r.evppi["se"]).any()), evpi_se=float(r.evppi.attrs["evpi_se"]),
         delay_text=("not stated in the case" if delay is None else f"{r.delay_harm_per_week:.2f} points per week on average"

@@ -193,6 +193,9 @@ def test_report_command_writes_and_never_overwrites(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "already exists" in err and "--force" in err
     assert out.read_bytes() == first
+    again = tmp_path / "jo_again.html"  # same case, draws and seed: the same file, byte for byte
+    assert main(["report", str(CASES / "permanence.yaml"), "-o", str(again), "--draws", str(MIN_DRAWS)]) == 0
+    assert again.read_bytes().replace(b"jo_again.html", b"jo.html") == first
     assert main(["report", str(CASES / "permanence.yaml"), "-o", str(out), "--draws", str(MIN_DRAWS), "--seed", "9",
                  "--force"]) == 0
     assert out.read_bytes() != first
