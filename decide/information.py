@@ -635,6 +635,10 @@ def enquiry_value(
         message = (f"Find out more first: the {enquiry.name} is worth up to about {worth_weeks:.1f} weeks of delay "
                    f"({pct} range {lo:.1f} to {hi:.1f} weeks) and would take about {weeks.mean():.1f}. "
                    f"Chance that waiting is worth it: {p_worth:.0%}.")
+    elif worth_weeks < 0.05 and hi < 0.05:
+        verdict = "decide now"
+        message = (f"Decide now ({now}): whatever the {enquiry.name} found, it would almost certainly not change the "
+                   f"choice, so it is not worth the {weeks.mean():.1f} weeks it would take.")
     else:
         verdict = "decide now"
         message = (f"Decide now ({now}): the {enquiry.name} would take about {weeks.mean():.1f} weeks but is worth "

@@ -94,6 +94,18 @@ class Review:
 # --- reproduction ---------------------------------------------------------------------------------
 
 
+#: Fields of stored tables that are wording, not numbers: a newer wording of an input's label
+#: must not make a record unreviewable.
+PRESENTATION_FIELDS = {"description"}
+
+
+def _comparable(value):
+    if isinstance(value, list):
+        return [{k: v for k, v in row.items() if k not in PRESENTATION_FIELDS} if isinstance(row, dict) else row
+                for row in value]
+    return value
+
+
 def reproduce(record: Record):
     """Re-run the record's analysis and check every stored number comes back exactly; returns the simulation.
 
@@ -104,7 +116,7 @@ def reproduce(record: Record):
     numbers, sim = analysis_numbers(record.decision, s["draws"], s["seed"], s["interval"])
     numbers = json.loads(canonical_json(numbers))
     stored = record.content["analysis"]
-    matched = {key: numbers[key] == stored[key] for key in numbers}
+    matched = {key: _comparable(numbers[key]) == _comparable(stored.get(key)) for key in numbers}
     now = installed_versions()
     differ = {k: (v, now.get(k)) for k, v in record.versions.items() if k in NUMERIC_PACKAGES and now.get(k) != v}
     notes = []

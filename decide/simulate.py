@@ -94,9 +94,9 @@ class Model:
                 applies[i, k] = True
                 is_harm[i, k] = out.kind == "harm"
                 chance_idx[i, k] = ref(out.chance, "probability", inline_input_name(o.name, out.name, "chance"),
-                                       f"chance of {out.name} if {o.name}")
+                                       f"chance of {out.name} under '{o.name}'")
                 magnitude_idx[i, k] = ref(out.magnitude, "magnitude", inline_input_name(o.name, out.name, "magnitude"),
-                                          f"how much {out.name} matters if {o.name}")
+                                          f"how much {out.name} matters under '{o.name}'")
                 factor_pairs += [(factor_idx[f], i * len(outcomes) + k) for f in out.factors]
         factor_matrix = np.zeros((len(names), applies.size))
         for q, slot in factor_pairs:

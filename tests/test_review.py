@@ -181,3 +181,18 @@ def test_cli_review_writes_html_and_never_overwrites(sam, tmp_path, capsys):
     assert "--force" in capsys.readouterr().err
     assert main(["review", str(sam), "--outcome", "re-abuse", "-o", str(tmp_path / "x.html")]) == 2
     assert "did you mean 're-abuse or neglect'" in capsys.readouterr().err
+
+
+def test_new_wording_of_labels_does_not_block_a_review_but_new_numbers_do(oracle_records, tmp_path):
+    def reword(c):
+        for row in c["analysis"]["tornado"]:
+            row["description"] = "an older wording of " + str(row["description"])
+
+    rv = review(_rewrite(oracle_records["A"], tmp_path, reword), ["harm"])
+    assert rv is not None
+
+    def renumber(c):
+        c["analysis"]["tornado"][0]["swing"] += 0.001
+
+    with pytest.raises(DecideError, match="tornado differ"):
+        review(_rewrite(oracle_records["A"], tmp_path, renumber), ["harm"])

@@ -37,7 +37,7 @@ def prior_posterior(fit, target: str = "new", ax=None, prob: float = 0.9):
     ax.set_xlabel(f"{fit.quantity} (rate within {e['horizon_years'].iloc[0]:g} years)")
     ax.set_ylabel("density")
     ax.set_title(f"What the judgement said and what the evidence made of it\n"
-                 f"{len(e)} study(ies), {int(e['total'].sum()):,} children")
+                 f"{len(e)} {'study' if len(e) == 1 else 'studies'}, {int(e['total'].sum()):,} children")
     ax.legend(fontsize=8, loc="upper right")
     return fig
 

@@ -11,7 +11,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-OPTION_COLOURS = ["#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2"]
+from decide.plots.decision import OPTION_COLOURS  # the same colour for an option in every figure
 
 
 def _wrap(text: str, width: int = 40) -> str:
