@@ -431,6 +431,50 @@ def audit_twice(counts: pd.DataFrame, *, reference: str = LEAST, group="deprivat
             for name, outcome in (("records", "recorded"), ("truth", "maltreated"))}
 
 
+def count(pop: Population, period: Period, flagged: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
+    """Counts by decile x ethnic group (families, maltreated, referred, ..., flagged) for one period."""
+    return counts_table(_count_cells(pop, period, np.asarray(flagged, bool), np.asarray(scores, float)))
+
+
+@dataclass
+class Snapshot:
+    """One tool, trained on one year of records, scoring the families the next year."""
+
+    population: Population
+    training: Period  # the year the tool learned from
+    tool: object  # decide.tool.Tool
+    period: Period  # the year it is used in (ordinary scrutiny: nothing acts on the flags yet)
+    scores: np.ndarray
+    flagged: np.ndarray
+    counts: pd.DataFrame
+
+    def frame(self) -> pd.DataFrame:
+        return frame(self.population, self.period, self.scores, self.flagged)
+
+
+def snapshot(params: WorldParameters | None = None, *, seed: int, tool: str = "fast",
+             features=("prior_contact", "benefits", "needs_indicator", "deprivation"), flag_share: float = 0.1,
+             **tool_options) -> Snapshot:
+    """Train a tool on last year's records (``tool='fast'`` or ``'bayes'``), flag this year's highest scores."""
+    from decide.tool import fit_bayes, fit_fast
+
+    if tool not in ("fast", "bayes"):
+        raise DecideError(f"tool must be 'fast' or 'bayes', got {tool!r}")
+    if not 0 < flag_share < 1:
+        raise DecideError(f"flag_share must be between 0 and 1 (e.g. 0.1 for the top tenth), got {flag_share!r}")
+    pop = make_population(params or WorldParameters(), seed=seed)
+    training = observe(pop, period=-1)
+    fit = fit_fast if tool == "fast" else fit_bayes
+    if tool == "bayes":
+        tool_options.setdefault("seed", seed)
+    model = fit(pop, training.label.astype(float), features=features, **tool_options)
+    pop.remember(training.referred)
+    period = observe(pop, period=0)
+    scores = model.predict(pop)
+    flagged = top_share(scores, flag_share)
+    return Snapshot(pop, training, model, period, scores, flagged, count(pop, period, flagged, scores))
+
+
 # ----------------------------------------------------------------------------------------------
 # The feedback loop
 # ----------------------------------------------------------------------------------------------
@@ -642,7 +686,7 @@ def polya_urn(rates=(0.1, 0.1), *, steps: int = 5000, replicates: int = 200, ini
     return UrnRun((la, lb), correction, np.array(at), np.stack(kept, axis=1))
 
 
-__all__ = ["BANDS", "FeedbackRun", "FeedbackSettings", "Period", "Population", "UrnRun", "WorldParameters", "audit_table",
-           "audit_twice", "cell_rates", "counts_table", "deprivation_band", "disparities_over_generations",
+__all__ = ["BANDS", "FeedbackRun", "FeedbackSettings", "Period", "Population", "Snapshot", "UrnRun", "WorldParameters",
+           "audit_table", "audit_twice", "cell_rates", "count", "counts_table", "snapshot", "deprivation_band", "disparities_over_generations",
            "feedback_loop", "frame", "make_population", "observe", "polya_urn", "rates_by", "scrutiny_from_flags",
            "top_share"]
