@@ -139,7 +139,7 @@ def _check_target(y: np.ndarray, n: int, fractional: bool) -> np.ndarray:
 
 
 def fit_fast(source, target, *, features=("prior_contact", "benefits", "needs_indicator", "deprivation"),
-             start: Tool | None = None, max_steps: int = 30, tol: float = 1e-9) -> Tool:
+             start: Tool | None = None, max_steps: int = 30, tol: float = 1e-7) -> Tool:
     """Posterior mode of the tool's logistic regression by Newton's method, vectorised.
 
     ``target`` is the recorded label (0/1) or a weighted label y / scrutiny, which may exceed 1
@@ -160,20 +160,23 @@ def fit_fast(source, target, *, features=("prior_contact", "benefits", "needs_in
     else:
         beta = np.zeros(k)
         beta[0] = special.logit(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    current = _objective(x, y, beta, penalty)
     for _ in range(max_steps):
         p = special.expit(x @ beta)
         grad = x.T @ (y - p) - penalty * beta
         hess = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
+        if np.max(np.abs(step)) < tol:
+            beta = beta + step
+            break
         # Halve the step while it lowers the penalised log-likelihood (Newton can overshoot far from the mode).
         for _ in range(30):
             new = beta + step
-            if _objective(x, y, new, penalty) >= _objective(x, y, beta, penalty) - 1e-12 * abs(_objective(x, y, beta, penalty)):
+            value = _objective(x, y, new, penalty)
+            if value >= current - 1e-12 * abs(current):
                 break
             step = step / 2
-        beta = new
-        if np.max(np.abs(step)) < tol:
-            break
+        beta, current = new, value
     return Tool(features, mean, scale, beta, method="fast", trained_on=int(raw.shape[0]))
 
 
