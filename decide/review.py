@@ -309,7 +309,6 @@ def checklist(record: Record, choice: dict, switches: pd.DataFrame) -> list[dict
     known = d.known
     rated = sum(e.reliability != "unknown" for e in known)
     sourced = sum(bool(e.source.strip()) for e in known)
-    pooled = [q.name for q in d.quantities if q.judgements is not None and len(q.judgements) > 1]
     no_harm = [o.name for o in d.options if not any(x.kind == "harm" for x in o.outcomes)]
     no_benefit = [o.name for o in d.options if not any(x.kind == "benefit" for x in o.outcomes)]
     reason = record.content["chosen"]["reason"].strip()

@@ -31,7 +31,6 @@ def forest(disparities: pd.DataFrame, *, reference: str, scale: str = "ratio", m
     d = disparities[(disparities["scale"] == scale) & disparities["metric"].isin(metrics)].copy()
     d["order"] = d["metric"].map({m: i for i, m in enumerate(metrics)})
     d = d.sort_values(["order", "group"])
-    groups = list(dict.fromkeys(d["group"]))
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(d) + 1.6))
     y = np.arange(len(d))[::-1]
     band = d[["band_low", "band_high"]].iloc[0] if len(d) else (0.8, 1.25)
