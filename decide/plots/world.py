@@ -42,7 +42,7 @@ def who_is_flagged(rates: pd.DataFrame, *, title: str | None = None):
     for i, (col, label, colour) in enumerate(cols):
         ax.bar(x + (i - 1.5) * w, rates[col], w, color=colour, label=label)
     ax.set_xticks(x, [str(i) for i in rates.index], fontsize=8.5)
-    ax.set_xlabel(rates.index.name or "group")
+    ax.set_xlabel((rates.index.name or "group").replace("_", " "))
     ax.set_ylabel("share of the total")
     ax.legend(fontsize=8, frameon=False, ncol=2)
     ax.set_title(title or "Who is flagged, against who is maltreated", fontsize=10.5)
