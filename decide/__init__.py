@@ -7,6 +7,7 @@ frame (the decision) -> judge (judgements to distributions) -> simulate -> compa
 from decide.compare import (
     acceptability,
     expected_regret,
+    harm_weight_switches,
     outcome_table,
     preferred,
     probability_best,
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CaseError", "DecideError", "Decision", "EvidenceItem", "Factor", "Judgement", "Model", "Option", "Outcome",
-    "Quantity", "Simulation", "Values", "acceptability", "expected_regret", "outcome_table", "pool", "preferred",
+    "Quantity", "Simulation", "Values", "acceptability", "expected_regret", "harm_weight_switches", "outcome_table", "pool", "preferred",
     "probability_best", "simulate", "summary", "threshold", "tornado", "verbal_band",
 ]
 

@@ -179,7 +179,7 @@ def _sources(decision) -> pd.DataFrame:
 def build_report(decision, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, source: str = "case") -> CaseReport:
     """Simulate the case and compute everything the report shows (seeded: same seed, same report)."""
     from decide import compare, information, robustness
-    from decide.review import weight_switches
+    from decide.compare import harm_weight_switches as weight_switches
     from decide.simulate import simulate
 
     if not isinstance(draws, int | np.integer) or draws < MIN_DRAWS:
@@ -376,7 +376,8 @@ def figures(r: CaseReport) -> dict[str, str]:
         "outcomes": dp.plot_outcomes(r.outcomes),
         "tornado": dp.plot_tornado(r.tornado.head(TORNADO_ROWS)),
         "threshold": dp.plot_threshold(r.threshold, label=_describe(r.sim, q), marks={"judged average": mean_q}),
-        "harm_weight": dp.plot_value_by_harm_weight(r.summary, (low, high), harm_weight=d.values.harm_weight),
+        "harm_weight": dp.plot_value_by_harm_weight(r.summary, (low, high), harm_weight=d.values.harm_weight,
+                                                    switches=r.weight_switches),
         "acceptability": dp.plot_acceptability(r.acceptability, harm_weight=d.values.harm_weight),
         "evppi": ip.evppi_bars(r.evppi, top=12).figure,
         "robustness": ip.robustness_bars(r.margins).figure,

@@ -127,6 +127,33 @@ def acceptability(sim: Simulation, weights=None, n: int = 41) -> pd.DataFrame:
     return pd.DataFrame(rows, index=pd.Index(weights, name="harm_weight"), columns=pd.Index(sim.options, name="option"))
 
 
+def harm_weight_switches(summary: pd.DataFrame, low: float, high: float) -> pd.DataFrame:
+    """Harm weights in [low, high] at which the option with the highest expected value changes.
+
+    Expected value is benefit - w x harm, a straight line in w, so the switches are exact; takes
+    :func:`summary`'s expected_benefit and expected_harm columns (one row per option).
+    """
+    b = summary["expected_benefit"].to_numpy(float)
+    h = summary["expected_harm"].to_numpy(float)
+    options = list(summary.index)
+    rows, w = [], low
+    best = int(np.argmax(b - w * h))
+    while True:
+        # the next crossing above w where another option overtakes the current best
+        nxt, who = None, None
+        for j in range(len(options)):
+            if j == best or h[j] >= h[best]:
+                continue  # only options with less harm can overtake as the harm weight rises
+            x = (b[best] - b[j]) / (h[best] - h[j])
+            if x > w and (nxt is None or x < nxt):
+                nxt, who = x, j
+        if nxt is None or nxt > high:
+            break
+        rows.append({"harm_weight": nxt, "from_option": options[best], "to_option": options[who]})
+        best, w = who, nxt
+    return pd.DataFrame(rows, columns=["harm_weight", "from_option", "to_option"])
+
+
 @dataclass
 class Threshold:
     """How the expected value of each option moves with one quantity, and where the choice switches."""

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from decide.compare import harm_weight_switches as weight_switches  # noqa: F401 (used below and re-exported)
 from decide.errors import DecideError
 from decide.judge import UK_YARDSTICK
 from decide.record import NUMERIC_PACKAGES, Record, analysis_numbers, canonical_json, installed_versions, load_record
@@ -200,32 +201,6 @@ def joint_chance(sim, option: str, happened: list[str], not_happened: list[str])
     for name in not_happened:
         p = p * (1 - c.sel(outcome=name).values)
     return float(p.mean())
-
-
-def weight_switches(summary: pd.DataFrame, low: float, high: float) -> pd.DataFrame:
-    """Harm weights in [low, high] at which the option with the highest expected value changes.
-
-    Expected value is benefit - w x harm, a straight line in w, so the switches are exact.
-    """
-    b = summary["expected_benefit"].to_numpy(float)
-    h = summary["expected_harm"].to_numpy(float)
-    options = list(summary.index)
-    rows, w = [], low
-    best = int(np.argmax(b - w * h))
-    while True:
-        # the next crossing above w where another option overtakes the current best
-        nxt, who = None, None
-        for j in range(len(options)):
-            if j == best or h[j] >= h[best]:
-                continue  # only options with less harm can overtake as the harm weight rises
-            x = (b[best] - b[j]) / (h[best] - h[j])
-            if x > w and (nxt is None or x < nxt):
-                nxt, who = x, j
-        if nxt is None or nxt > high:
-            break
-        rows.append({"harm_weight": nxt, "from_option": options[best], "to_option": options[who]})
-        best, w = who, nxt
-    return pd.DataFrame(rows, columns=["harm_weight", "from_option", "to_option"])
 
 
 def best_weights(summary: pd.DataFrame, option: str, low: float, high: float) -> tuple[float, float] | None:
@@ -413,7 +388,8 @@ def report_html(rv: Review, *, command: str | None = None, title: str | None = N
     figures = {
         "chances": figure_to_data_uri(tplots.plot_outcome_chances(rv.chances)),
         "value": figure_to_data_uri(tplots.plot_choice(summ, rv.option)),
-        "weights": figure_to_data_uri(dplots.plot_value_by_harm_weight(summ, (low, high), rec.settings["harm_weight"])),
+        "weights": figure_to_data_uri(dplots.plot_value_by_harm_weight(summ, (low, high), rec.settings["harm_weight"],
+                                                                       switches=rv.weight_switches)),
     }
     shown = summ[["expected_value", "lower", "upper", "expected_benefit", "expected_harm", "probability_best",
                   "expected_regret"]].reset_index()

@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import expit, logit
 
@@ -217,3 +220,24 @@ def test_acceptability_matches_probability_best_at_the_case_weight():
     acc = compare.acceptability(sim, weights=[d.values.harm_weight])
     assert np.allclose(acc.iloc[0].values, compare.probability_best(sim).values)
     assert np.allclose(compare.acceptability(sim).sum(axis=1), 1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-50, 50), st.floats(0.5, 80)), min_size=2, max_size=5))
+def test_weight_switches_are_exactly_where_the_best_line_changes(lines):
+    b = np.array([x for x, _ in lines])
+    h = np.array([y for _, y in lines])
+    lo, hi = 0.25, 4.0
+    summ = pd.DataFrame({"expected_benefit": b, "expected_harm": h}, index=[f"o{i}" for i in range(len(b))])
+    table = compare.harm_weight_switches(summ, lo, hi)
+    switches = [(x, int(f[1:]), int(t[1:])) for x, f, t in table.itertuples(index=False)]
+    w = np.geomspace(lo, hi, 4001)
+    best = np.argmax(b[None] - w[:, None] * h[None], axis=1)
+    changes = w[1:][best[1:] != best[:-1]]
+    # every change of the best option on a fine grid lies next to a reported switch, and vice versa
+    for x in changes:
+        assert any(abs(np.log(x) - np.log(s)) < 2e-3 for s, _, _ in switches)
+    for x, frm, to in switches:
+        assert lo <= x <= hi
+        assert b[frm] - x * h[frm] == pytest.approx(b[to] - x * h[to], abs=1e-6)
+        assert h[to] < h[frm]  # heavier harm weight moves the choice to the less harmful option

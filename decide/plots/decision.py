@@ -222,11 +222,12 @@ def plot_acceptability(acceptability: pd.DataFrame, harm_weight: float | None = 
 
 
 def plot_value_by_harm_weight(summary: pd.DataFrame, weights: tuple[float, float] = (0.25, 4.0),
-                              harm_weight: float | None = None) -> Figure:
+                              harm_weight: float | None = None, switches: pd.DataFrame | None = None) -> Figure:
     """Each option's expected net value as the harm weight changes, and where the best option switches.
 
     Expected value is ``expected_benefit - w * expected_harm``, a straight line in ``w``, so the
     summary table's two columns give every option's line exactly; nothing is simulated again.
+    ``switches`` is :func:`decide.compare.harm_weight_switches` (marked as dotted lines if given).
     """
     _require(summary, ["expected_benefit", "expected_harm"], "plot_value_by_harm_weight")
     lo, hi = weights
@@ -241,9 +242,9 @@ def plot_value_by_harm_weight(summary: pd.DataFrame, weights: tuple[float, float
     fig, ax = plt.subplots(figsize=(9, 5))
     for i, opt in enumerate(options):
         ax.plot(w, lines[:, i], color=colours[opt], lw=2.2, label=opt)
-    for x, frm, to in _weight_switches(b, h, lo, hi):
+    for x, frm, to in ([] if switches is None else switches[["harm_weight", "from_option", "to_option"]].itertuples(index=False)):
         ax.axvline(x, color="grey", ls=":", lw=1.2)
-        ax.annotate(f"switch at {x:.2g}:\nbelow, {_wrap(options[frm], 22)};\nabove, {_wrap(options[to], 22)}",
+        ax.annotate(f"switch at {x:.2g}:\nbelow, {_wrap(frm, 22)};\nabove, {_wrap(to, 22)}",
                     (x, ax.get_ylim()[0]), xytext=(4, 4), textcoords="offset points", va="bottom", fontsize=8,
                     color="dimgrey")
     if harm_weight is not None:
@@ -261,22 +262,6 @@ def plot_value_by_harm_weight(summary: pd.DataFrame, weights: tuple[float, float
     ax.legend(title="option", frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     return fig
-
-
-def _weight_switches(b: np.ndarray, h: np.ndarray, lo: float, hi: float) -> list[tuple[float, int, int]]:
-    """Harm weights in (lo, hi) where the highest of the lines b - w h changes, with the options either side."""
-    candidates = sorted(
-        (b[i] - b[j]) / (h[i] - h[j])
-        for i in range(len(b)) for j in range(i + 1, len(b))
-        if h[i] != h[j] and lo < (b[i] - b[j]) / (h[i] - h[j]) < hi
-    )
-    out = []
-    for x in candidates:
-        before = int(np.argmax(b - x * (1 - 1e-9) * h))
-        after = int(np.argmax(b - x * (1 + 1e-9) * h))
-        if before != after:
-            out.append((float(x), before, after))
-    return out
 
 
 # --- what would change the choice ---------------------------------------------------------------------
