@@ -24,6 +24,7 @@ All values are in the decision's value points (the case's ``values.scale``), per
 from __future__ import annotations
 
 import difflib
+import functools
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -182,36 +183,67 @@ def spline_basis(phi: np.ndarray) -> np.ndarray:
     return np.concatenate([basis, raw], axis=1)
 
 
-def _fit_spline(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator, se_rows: int = 5000):
+def _fit_spline(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator, se_rows: int = 2000):
     """Least squares on the spline basis. Returns fitted [n, m], coefficient-uncertainty draws
     of the fitted values [B, n, m] (or None), and the fit check."""
-    X = spline_basis(phi)
-    n = X.shape[0]
-    U, s, _ = np.linalg.svd(X, full_matrices=False)
-    keep = s > s[0] * 1e-10
-    U = U[:, keep]
+    phi = np.asarray(phi, dtype=float)
+    if phi.ndim == 1:
+        phi = phi[:, None]
+    order = None
+    if phi.shape[1] == 1:
+        # One quantity without ties: in sorted order its ranks are the fixed grid (i + 1/2) / n, so
+        # the spline part of the design is the same for every quantity and its orthonormal basis
+        # is computed once; only the straight-line column is new. Same column space, same fit.
+        order = np.argsort(phi[:, 0], kind="stable")
+        xs = phi[order, 0]
+        if np.any(xs[1:] == xs[:-1]):
+            order = None
+    if order is not None:
+        n = xs.size
+        grid, grid_hat = _grid_basis(n, SPLINE_BASIS[1])
+        sd = xs.std()
+        raw = (xs - xs.mean()) / (sd if sd > 0 else 1.0)
+        r = raw - grid @ (grid.T @ raw)
+        norm = np.linalg.norm(r)
+        if norm > 1e-8 * max(np.linalg.norm(raw), 1.0):
+            U = np.column_stack([grid, r / norm])
+            hat = grid_hat + (r / norm) ** 2
+        else:
+            U, hat = grid, grid_hat
+        ys = np.asarray(y, dtype=float)[order]
+    else:
+        X = spline_basis(phi)
+        n = X.shape[0]
+        U, s, _ = np.linalg.svd(X, full_matrices=False)
+        U = U[:, s > s[0] * 1e-10]
+        hat = (U**2).sum(axis=1)
+        ys = np.asarray(y, dtype=float)
     p = U.shape[1]
     if n - p < 10:
         raise DecideError(f"too few draws ({n}) for a regression with {p} terms; simulate more draws")
-    fitted = U @ (U.T @ y)
-    resid = y - fitted
+    fitted = U @ (U.T @ ys)
+    resid = ys - fitted
     rss = (resid**2).sum(axis=0)
     sigma = np.sqrt(rss / (n - p))
-    hat = (U**2).sum(axis=1)
     loo = resid / np.clip(1 - hat, 1e-6, None)[:, None]
-    tss = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+    tss = ((ys - ys.mean(axis=0)) ** 2).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = np.where(tss > 0, 1 - rss / tss, 1.0)
         r2_loo = np.where(tss > 0, 1 - (loo**2).sum(axis=0) / tss, 1.0)
+    if order is not None:  # back to the draws' own order
+        position = np.empty(n, dtype=np.intp)
+        position[order] = np.arange(n)
+        fitted = fitted[position]
     draws = None
     if se_draws:
         # fitted = X beta; beta ~ N(beta_hat, sigma^2 (X'X)^-1)  =>  fitted* = fitted + sigma U z
         # the curve's uncertainty is shared by all rows, so a subsample of rows shows it as well
         rows = np.sort(rng.choice(n, se_rows, replace=False)) if n > se_rows else np.arange(n)
-        U_s, f_s = U[rows], fitted[rows]
+        U_s = U[position[rows]] if order is not None else U[rows]
+        f_s = fitted[rows]
 
-        def draws(batch: int = 25):
-            m = y.shape[1]
+        def draws(batch: int = 200):
+            m = ys.shape[1]
             for a in range(0, se_draws, batch):
                 b = min(batch, se_draws - a)
                 noise = (U_s @ rng.standard_normal((p, b * m))).reshape(len(rows), b, m)
@@ -220,6 +252,23 @@ def _fit_spline(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Ge
     else:
         rows = np.arange(n)
     return fitted, draws, {"terms": p, "r2": r2, "r2_loo": r2_loo, "se_rows": rows}
+
+
+@functools.lru_cache(maxsize=8)
+def _grid_basis(n: int, n_basis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Orthonormal basis (and its leverages) of the cubic B-splines on the rank grid (i + 1/2) / n,
+    exactly as :func:`spline_basis` builds them for one quantity without ties."""
+    from sklearn.preprocessing import SplineTransformer
+
+    x = ((np.arange(n) + 0.5) / n)[:, None]
+    b = SplineTransformer(n_knots=int(min(n_basis - 2, max(n - 1, 2))), degree=3, knots="uniform",
+                          extrapolation="linear").fit_transform(x)
+    U, s, _ = np.linalg.svd(b, full_matrices=False)
+    U = U[:, s > s[0] * 1e-10]
+    U.setflags(write=False)
+    hat = (U**2).sum(axis=1)
+    hat.setflags(write=False)
+    return U, hat
 
 
 def _fit_gp(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator,

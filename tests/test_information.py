@@ -314,3 +314,23 @@ def test_enquiries_table_and_bad_input(small):
         enquiry_value(small, {"name": "x", "informs": ["relapse"], "weeks": 1}, {"verbal": "likely"})
     with pytest.raises(DecideError, match="one rate"):
         enquiry_value(small, {"name": "x", "informs": USED, "weeks": 1, "cases": 20}, 0.3)
+
+
+def test_one_quantity_fast_path_fits_exactly_what_the_general_basis_fits():
+    """For one quantity without ties the sorted-grid path must give the general spline fit."""
+    from decide.information import _fit_spline, spline_basis
+
+    rng = np.random.default_rng(3)
+    x = rng.lognormal(0, 1, 5000)
+    y = np.column_stack([np.sin(3 * np.log(x)) + rng.normal(0, 1, x.size), 0.2 * x + rng.normal(0, 1, x.size)])
+    fast, _, fit = _fit_spline(x[:, None], y, 0, rng)
+    U, s, _ = np.linalg.svd(spline_basis(x[:, None]), full_matrices=False)
+    U = U[:, s > s[0] * 1e-10]
+    np.testing.assert_allclose(fast, U @ (U.T @ y), atol=1e-9)
+    assert fit["terms"] == U.shape[1]
+    # with ties the general path is used, and it still fits
+    x_tied = np.round(x, 1)
+    tied, _, _ = _fit_spline(x_tied[:, None], y, 0, rng)
+    Ut, st, _ = np.linalg.svd(spline_basis(x_tied[:, None]), full_matrices=False)
+    Ut = Ut[:, st > st[0] * 1e-10]
+    np.testing.assert_allclose(tied, Ut @ (Ut.T @ y), atol=1e-9)
