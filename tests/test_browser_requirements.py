@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-import test_jupyterlab_browser as lab
+import browser
 
 
 def _no_chromium(monkeypatch):
@@ -18,11 +18,11 @@ def test_missing_browser_skips_with_install_advice(monkeypatch):
     _no_chromium(monkeypatch)
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium"):
-        lab._chromium()
+        browser.chromium()
 
 
 def test_missing_browser_fails_in_ci(monkeypatch):
     _no_chromium(monkeypatch)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
-        lab._chromium()
+        browser.chromium()

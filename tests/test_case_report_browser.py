@@ -7,19 +7,15 @@ test skips with what to install; in CI (CI=true) a missing browser is a failure.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from browser import ARTEFACTS, CHROMIUM_ARGS, chromium, sync_playwright
 from decide.case_report import MIN_DRAWS
 from decide.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTEFACTS = ROOT / "build" / "test-artefacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 SECTIONS = {
     "summary": "In plain language",
     "known": "What was known",
@@ -34,33 +30,15 @@ SECTIONS = {
 pytestmark = pytest.mark.browser
 
 
-def _missing(what: str) -> None:
-    message = (f"{what}. Install Debian's Chromium with `sudo apt-get install -y chromium` and the Python package "
-               "playwright (in the dev extras); never run `playwright install`.")
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true, so a missing browser is a failure: " + message)
-    pytest.skip(message)
-
-
-def _chromium() -> str:
-    for path in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium"):
-        if path and Path(path).exists():
-            return path
-    _missing("Chromium is not installed")
-
-
 @pytest.mark.parametrize("case", ["return_home", "permanence"])
 def test_report_renders_in_a_browser_with_its_figures(case, tmp_path):
-    executable = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("The Python package playwright is not installed")
+    executable = chromium()
+    playwright = sync_playwright()
     out = tmp_path / f"{case}.html"
     assert main(["report", str(ROOT / "data" / "cases" / f"{case}.yaml"), "-o", str(out), "--draws", str(MIN_DRAWS)]) == 0
 
     requests = []
-    with sync_playwright() as p:
+    with playwright as p:
         browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1150, "height": 900})

@@ -19,32 +19,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser import ARTEFACTS, CHROMIUM_ARGS, chromium, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "01_risk_versus_uncertainty.ipynb"
-ARTEFACTS = ROOT / "build" / "test-artefacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _missing(what: str) -> None:
-    message = (f"{what}. Install Debian's Chromium with `sudo apt-get install -y chromium` (the project never downloads "
-               "a browser; do not run `playwright install`).")
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true, so a missing browser is a failure: " + message)
-    pytest.skip(message)
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    _missing("Chromium is not installed")
 
 
 def _free_port() -> int:
@@ -104,16 +84,13 @@ def lab(tmp_path):
 
 
 def test_notebook_01_runs_in_a_real_jupyterlab(lab):
-    chromium = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright (the Python package) is not installed; it comes with the project's dev extras")
+    executable = chromium()
+    playwright = sync_playwright()
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTEFACTS / "jupyterlab_notebook01.png"
     (ARTEFACTS / "jupyterlab_notebook01_failure.png").unlink(missing_ok=True)  # stale from an earlier run
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+    with playwright as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             try:
