@@ -287,13 +287,7 @@ class FixedMixture:
         self.dists, self.weights = dists, np.asarray(weights)
 
     def rvs(self, size, random_state=None):
-        rng = np.random.default_rng(random_state)
-        which = rng.choice(len(self.dists), size=size, p=self.weights)
-        out = np.empty(size)
-        for i, d in enumerate(self.dists):
-            m = which == i
-            out[m] = d.rvs(int(m.sum()), random_state=rng)
-        return out
+        return _draw_mixture(self.dists, self.weights, size, np.random.default_rng(random_state))
 
     def mean(self):
         return float(sum(w * d.mean() for w, d in zip(self.weights, self.dists)))
@@ -329,20 +323,21 @@ def draw(dist, n: int, rng: np.random.Generator) -> np.ndarray:
     if name == "Fixed":
         return np.full(n, dist.value)
     if name == "Mixture":
-        which = rng.choice(len(dist.dist), size=n, p=np.asarray(dist.weights) / np.sum(dist.weights))
-        out = np.empty(n)
-        for i, d in enumerate(dist.dist):
-            m = which == i
-            out[m] = draw(d, int(m.sum()), rng)
-        return out
+        return _draw_mixture(dist.dist, dist.weights, n, rng)
     if name == "FixedMixture":
-        which = rng.choice(len(dist.dists), size=n, p=dist.weights)
-        out = np.empty(n)
-        for i, d in enumerate(dist.dists):
-            m = which == i
-            out[m] = draw(d, int(m.sum()), rng)
-        return out
+        return _draw_mixture(dist.dists, dist.weights, n, rng)
     return np.asarray(dist.rvs(n, random_state=rng), dtype=float)
+
+
+def _draw_mixture(components, weights, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A linear pool: pick a component for each draw by its weight, then draw from it."""
+    weights = np.asarray(weights, dtype=float)
+    which = rng.choice(len(components), size=n, p=weights / weights.sum())
+    out = np.empty(n)
+    for i, d in enumerate(components):
+        m = which == i
+        out[m] = draw(d, int(m.sum()), rng)
+    return out
 
 
 def verbal_band(term: str, scale: str = "uk_yardstick") -> tuple[float, float]:
