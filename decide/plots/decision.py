@@ -213,12 +213,7 @@ def plot_acceptability(acceptability: pd.DataFrame, harm_weight: float | None = 
     ax.yaxis.set_major_formatter(lambda x, _: _percent(x))
     ax.set_xlabel("Harm weight: how many points of benefit one point of harm outweighs (log scale)\n"
                   "left: harms weighed lightly · right: harms weighed heavily")
-    ax.set_ylabel("Chance this option is best")
-    ax.set_title("Does the choice depend on how heavily harm is weighed?", loc="left")
-    ax.grid(alpha=0.3)
-    ax.legend(title="option", frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.tight_layout()
-    return fig
+    return _finish_option_lines(fig, ax, "Chance this option is best", "Does the choice depend on how heavily harm is weighed?")
 
 
 def plot_value_by_harm_weight(summary: pd.DataFrame, weights: tuple[float, float] = (0.25, 4.0),
@@ -256,8 +251,13 @@ def plot_value_by_harm_weight(summary: pd.DataFrame, weights: tuple[float, float
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.minorticks_off()
     ax.set_xlabel("Harm weight: how many points of benefit one point of harm outweighs (log scale)")
-    ax.set_ylabel("Expected net value (points)")
-    ax.set_title("Where the harm weight would change the preferred option", loc="left")
+    return _finish_option_lines(fig, ax, "Expected net value (points)", "Where the harm weight would change the preferred option")
+
+
+def _finish_option_lines(fig: Figure, ax, ylabel: str, title: str) -> Figure:
+    """The common finish of the one-line-per-option charts: labels, grid, the option legend outside."""
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
     ax.grid(alpha=0.3)
     ax.legend(title="option", frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
@@ -342,12 +342,7 @@ def plot_threshold(threshold, label: str | None = None, marks: dict[str, float] 
         ax.text(1.02, 0.05, _wrap(f"No switch in this range: '{best}' stays preferred throughout", 30),
                 transform=ax.transAxes, fontsize=9, style="italic", va="bottom")
     ax.set_xlabel(_wrap(label, 80) + "\n(everything else left as uncertain as it is)")
-    ax.set_ylabel("Expected net value (points)")
-    ax.set_title("Where would the choice switch?", loc="left")
-    ax.grid(alpha=0.3)
-    ax.legend(title="option", frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    fig.tight_layout()
-    return fig
+    return _finish_option_lines(fig, ax, "Expected net value (points)", "Where would the choice switch?")
 
 
 # --- risk and uncertainty -----------------------------------------------------------------------------
