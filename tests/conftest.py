@@ -36,6 +36,24 @@ BASE_CASE = {
 }
 
 
+#: A small uncertain return-home decision shared by the value-of-information and robustness tests.
+RELAPSE_CASE = {
+    "question": "Which option?", "date": "2026-01-01", "decided_by": ["social worker"],
+    "quantities": [
+        {"name": "relapse", "kind": "probability", "judgement": {"distribution": "Beta", "params": {"alpha": 6, "beta": 9}}},
+        {"name": "harm_of_relapse", "kind": "magnitude", "judgement": {"low": 40, "likely": 60, "high": 80}},
+        {"name": "benefit_of_home", "kind": "magnitude", "judgement": {"low": 30, "likely": 45, "high": 60}},
+    ],
+    "options": [
+        {"name": "return home", "outcomes": [
+            {"name": "relapse harms child", "kind": "harm", "chance": "relapse", "horizon": "1 year", "magnitude": "harm_of_relapse"},
+            {"name": "family life", "kind": "benefit", "chance": 0.8, "horizon": "1 year", "magnitude": "benefit_of_home"}]},
+        {"name": "stay in foster care", "outcomes": [
+            {"name": "stable care", "kind": "benefit", "chance": 0.9, "horizon": "1 year", "magnitude": 15.0}]},
+    ],
+}
+
+
 @pytest.fixture
 def base_case():
     return copy.deepcopy(BASE_CASE)

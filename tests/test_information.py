@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import integrate, stats
 
+from conftest import RELAPSE_CASE
 from decide.errors import DecideError
 from decide.frame import Decision
 from decide.information import (
@@ -48,19 +49,9 @@ def normal_case(mu: float, sigma: float) -> Decision:
 #: A small return-home case: the difference between the options depends on three quantities,
 #: and one quantity ('unused') is defined but no option uses it.
 SMALL = {
-    **BASE,
-    "quantities": [
-        {"name": "relapse", "kind": "probability", "judgement": {"distribution": "Beta", "params": {"alpha": 6, "beta": 9}}},
-        {"name": "harm_of_relapse", "kind": "magnitude", "judgement": {"low": 40, "likely": 60, "high": 80}},
-        {"name": "benefit_of_home", "kind": "magnitude", "judgement": {"low": 30, "likely": 45, "high": 60}},
+    **RELAPSE_CASE,
+    "quantities": RELAPSE_CASE["quantities"] + [
         {"name": "unused", "kind": "probability", "judgement": {"distribution": "Beta", "params": {"alpha": 2, "beta": 2}}},
-    ],
-    "options": [
-        {"name": "return home", "outcomes": [
-            {"name": "relapse harms child", "kind": "harm", "chance": "relapse", "horizon": "1 year", "magnitude": "harm_of_relapse"},
-            {"name": "family life", "kind": "benefit", "chance": 0.8, "horizon": "1 year", "magnitude": "benefit_of_home"}]},
-        {"name": "stay in foster care", "outcomes": [
-            {"name": "stable care", "kind": "benefit", "chance": 0.9, "horizon": "1 year", "magnitude": 15.0}]},
     ],
 }
 USED = ["relapse", "harm_of_relapse", "benefit_of_home"]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import expit, logit
 
+from conftest import RELAPSE_CASE
 from decide.errors import DecideError
 from decide.frame import Decision
 from decide.robustness import Scenario, robustness_margins, scenario_regret, two_way
@@ -26,21 +27,7 @@ FIXED = {
     ],
 }
 
-UNCERTAIN = {
-    **BASE,
-    "quantities": [
-        {"name": "relapse", "kind": "probability", "judgement": {"distribution": "Beta", "params": {"alpha": 6, "beta": 9}}},
-        {"name": "harm_of_relapse", "kind": "magnitude", "judgement": {"low": 40, "likely": 60, "high": 80}},
-        {"name": "benefit_of_home", "kind": "magnitude", "judgement": {"low": 30, "likely": 45, "high": 60}},
-    ],
-    "options": [
-        {"name": "return home", "outcomes": [
-            {"name": "relapse harms child", "kind": "harm", "chance": "relapse", "horizon": "1 year", "magnitude": "harm_of_relapse"},
-            {"name": "family life", "kind": "benefit", "chance": 0.8, "horizon": "1 year", "magnitude": "benefit_of_home"}]},
-        {"name": "stay in foster care", "outcomes": [
-            {"name": "stable care", "kind": "benefit", "chance": 0.9, "horizon": "1 year", "magnitude": 15.0}]},
-    ],
-}
+UNCERTAIN = RELAPSE_CASE
 
 
 @pytest.fixture(scope="module")
