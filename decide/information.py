@@ -8,9 +8,9 @@
   regress each option's net value relative to a reference option on just the quantities of
   interest; the fitted values estimate the value each option would have once those quantities
   were known, so EVPPI = mean of the row-wise best fitted value - the best of their means.
-  Up to four quantities use a tensor product of cubic regression splines (scikit-learn's
-  ``SplineTransformer``); more use a Gaussian process (scikit-learn). Each estimate carries a
-  standard error and a check of the regression fit. Nested Monte Carlo (:func:`evppi_nested`)
+  Up to four quantities use a tensor product of cubic regression splines (B-splines from
+  SciPy, the basis of scikit-learn's ``SplineTransformer``); more use a Gaussian process
+  (scikit-learn). Each estimate carries a standard error and a check of the regression fit. Nested Monte Carlo (:func:`evppi_nested`)
   is the slow reference.
 * **EVSI** for a rate: what a study of ``n`` further cases (Binomial data on a probability)
   would be worth (:func:`evsi_rate`).
@@ -106,10 +106,14 @@ def expected_loss(values: np.ndarray) -> tuple[float, float]:
     With rows = draws of what we do not know this is the EVPI; with rows = fitted values given
     some quantities it is the EVPPI. Equal to mean(row max) - max(column means).
     """
-    values = np.asarray(values, dtype=float)
-    n = values.shape[0]
-    best = int(np.argmax(values.mean(axis=0)))
-    loss = values.max(axis=1) - values[:, best]
+    columns = np.asarray(values, dtype=float).T  # option by option: reductions along rows are slow
+    n = columns.shape[1]
+    means = [c.mean() for c in columns]
+    best = int(np.argmax(means))
+    top = columns[0].copy()
+    for c in columns[1:]:
+        np.maximum(top, c, out=top)
+    loss = top - columns[best]
     se = float(loss.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
     return float(loss.mean()), se
 
@@ -151,6 +155,22 @@ def relevant_quantities(sim: Simulation, harm_weight: float | None = None, seed:
 # --- the regression smoothers ------------------------------------------------------------------------
 
 
+def cubic_bsplines(x: np.ndarray, n_knots: int) -> np.ndarray:
+    """Cubic B-spline basis [len(x), n_knots + 2] with ``n_knots`` evenly spaced knots over the
+    range of x, the same basis as scikit-learn's ``SplineTransformer(knots='uniform')`` (tested),
+    built with SciPy so that one quantity's EVPPI does not need to load scikit-learn."""
+    from scipy.interpolate import BSpline
+
+    x = np.asarray(x, dtype=float)
+    lo, hi = float(x.min()), float(x.max())
+    if not hi > lo:
+        return np.ones((x.size, 1))
+    inner = np.linspace(lo, hi, int(n_knots))
+    step = inner[1] - inner[0]
+    knots = np.r_[lo - step * np.arange(3, 0, -1), inner, hi + step * np.arange(1, 4)]
+    return BSpline.design_matrix(x, knots, 3).toarray()
+
+
 def spline_basis(phi: np.ndarray) -> np.ndarray:
     """Tensor product of cubic regression splines (knots at quantiles) over the columns of phi.
 
@@ -161,7 +181,6 @@ def spline_basis(phi: np.ndarray) -> np.ndarray:
     linear term.
     """
     from scipy.stats import rankdata
-    from sklearn.preprocessing import SplineTransformer
 
     phi = np.asarray(phi, dtype=float)
     if phi.ndim == 1:
@@ -174,7 +193,7 @@ def spline_basis(phi: np.ndarray) -> np.ndarray:
     for j in range(k):
         x = ((rankdata(phi[:, j]) - 0.5) / phi.shape[0])[:, None]
         n_knots = int(min(n_basis - 2, max(len(np.unique(x)) - 1, 2)))
-        b = SplineTransformer(n_knots=n_knots, degree=3, knots="uniform", extrapolation="linear").fit_transform(x)
+        b = cubic_bsplines(x[:, 0], n_knots)
         basis = (basis[:, :, None] * b[:, None, :]).reshape(phi.shape[0], -1)
     # plus each quantity itself, so a straight line in the original units (steep at the ends in
     # rank units) is fitted exactly
@@ -184,17 +203,18 @@ def spline_basis(phi: np.ndarray) -> np.ndarray:
 
 
 def _fit_spline(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator, se_rows: int = 2000):
-    """Least squares on the spline basis. Returns fitted [n, m], coefficient-uncertainty draws
-    of the fitted values [B, n, m] (or None), and the fit check."""
+    """Least squares on the spline basis. Returns fitted [n, m], a function giving the EVPPI under
+    each of ``se_draws`` draws of the fitted curves (or None), and the fit check."""
     phi = np.asarray(phi, dtype=float)
     if phi.ndim == 1:
         phi = phi[:, None]
+    yt = np.ascontiguousarray(np.asarray(y, dtype=float).T)  # [m, n]: each curve contiguous
     order = None
     if phi.shape[1] == 1:
         # One quantity without ties: in sorted order its ranks are the fixed grid (i + 1/2) / n, so
         # the spline part of the design is the same for every quantity and its orthonormal basis
         # is computed once; only the straight-line column is new. Same column space, same fit.
-        order = np.argsort(phi[:, 0], kind="stable")
+        order = np.argsort(phi[:, 0])
         xs = phi[order, 0]
         if np.any(xs[1:] == xs[:-1]):
             order = None
@@ -205,64 +225,82 @@ def _fit_spline(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Ge
         raw = (xs - xs.mean()) / (sd if sd > 0 else 1.0)
         r = raw - grid @ (grid.T @ raw)
         norm = np.linalg.norm(r)
-        if norm > 1e-8 * max(np.linalg.norm(raw), 1.0):
-            U = np.column_stack([grid, r / norm])
-            hat = grid_hat + (r / norm) ** 2
-        else:
-            U, hat = grid, grid_hat
-        ys = np.asarray(y, dtype=float)[order]
+        line = r / norm if norm > 1e-8 * max(np.linalg.norm(raw), 1.0) else None
+        yt = np.take(yt, order, axis=1)
+        # the design is [grid, line] with orthonormal columns; kept as two blocks to save a copy
+        fitted = (yt @ grid) @ grid.T
+        hat = grid_hat
+        if line is not None:
+            fitted += np.outer(yt @ line, line)
+            hat = grid_hat + line**2
+        p = grid.shape[1] + (line is not None)
+
+        def basis_rows(i):
+            return grid[i] if line is None else np.column_stack([grid[i], line[i]])
     else:
         X = spline_basis(phi)
         n = X.shape[0]
         U, s, _ = np.linalg.svd(X, full_matrices=False)
         U = U[:, s > s[0] * 1e-10]
         hat = (U**2).sum(axis=1)
-        ys = np.asarray(y, dtype=float)
-    p = U.shape[1]
+        fitted = (yt @ U) @ U.T
+        p = U.shape[1]
+
+        def basis_rows(i):
+            return U[i]
     if n - p < 10:
         raise DecideError(f"too few draws ({n}) for a regression with {p} terms; simulate more draws")
-    fitted = U @ (U.T @ ys)
-    resid = ys - fitted
-    rss = (resid**2).sum(axis=0)
+    resid = yt - fitted
+    rss = np.einsum("ij,ij->i", resid, resid)
     sigma = np.sqrt(rss / (n - p))
-    loo = resid / np.clip(1 - hat, 1e-6, None)[:, None]
-    tss = ((ys - ys.mean(axis=0)) ** 2).sum(axis=0)
+    loo = resid / np.clip(1 - hat, 1e-6, None)
+    centred = yt - yt.mean(axis=1, keepdims=True)
+    tss = np.einsum("ij,ij->i", centred, centred)
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = np.where(tss > 0, 1 - rss / tss, 1.0)
-        r2_loo = np.where(tss > 0, 1 - (loo**2).sum(axis=0) / tss, 1.0)
+        r2_loo = np.where(tss > 0, 1 - np.einsum("ij,ij->i", loo, loo) / tss, 1.0)
+    # the curve's uncertainty is shared by all rows, so a subsample of rows shows it as well
+    rows = np.sort(rng.choice(n, se_rows, replace=False)) if se_draws and n > se_rows else np.arange(n)
+    curve_evppis = None
+    if se_draws:
+        U_s, f_s = basis_rows(rows), fitted[:, rows]
+
+        def curve_evppis():
+            return _curve_evppis(U_s, f_s, sigma, se_draws, rng)
+
     if order is not None:  # back to the draws' own order
         position = np.empty(n, dtype=np.intp)
         position[order] = np.arange(n)
-        fitted = fitted[position]
-    draws = None
-    if se_draws:
-        # fitted = X beta; beta ~ N(beta_hat, sigma^2 (X'X)^-1)  =>  fitted* = fitted + sigma U z
-        # the curve's uncertainty is shared by all rows, so a subsample of rows shows it as well
-        rows = np.sort(rng.choice(n, se_rows, replace=False)) if n > se_rows else np.arange(n)
-        U_s = U[position[rows]] if order is not None else U[rows]
-        f_s = fitted[rows]
+        fitted = np.take(fitted, position, axis=1)
+        rows = order[rows]
+    return fitted.T, curve_evppis, {"terms": p, "r2": r2, "r2_loo": r2_loo, "se_rows": rows}
 
-        def draws(batch: int = 200):
-            m = ys.shape[1]
-            for a in range(0, se_draws, batch):
-                b = min(batch, se_draws - a)
-                noise = (U_s @ rng.standard_normal((p, b * m))).reshape(len(rows), b, m)
-                yield (f_s[:, None, :] + noise * sigma).transpose(1, 0, 2)
 
-    else:
-        rows = np.arange(n)
-    return fitted, draws, {"terms": p, "r2": r2, "r2_loo": r2_loo, "se_rows": rows}
+def _curve_evppis(U: np.ndarray, fitted: np.ndarray, sigma: np.ndarray, draws: int,
+                  rng: np.random.Generator) -> np.ndarray:
+    """EVPPI under each of ``draws`` draws of the fitted curves (Strong et al.'s standard error).
+
+    With an orthonormal design U, beta ~ N(beta_hat, sigma^2 (X'X)^-1) gives
+    fitted* = fitted + sigma U z with z standard normal, one z per curve (option compared).
+    ``fitted`` is [curve, row] at the rows of U; the reference option is 0.
+    """
+    n_draws, (rows, p) = int(draws), U.shape
+    best = np.zeros((n_draws, rows))
+    means = np.empty((n_draws, fitted.shape[0]))
+    for d in range(fitted.shape[0]):  # a loop over the few options keeps each curve contiguous
+        curve = (sigma[d] * rng.standard_normal((n_draws, p))) @ U.T
+        curve += fitted[d]
+        np.maximum(best, curve, out=best)
+        means[:, d] = curve.mean(axis=1)
+    return best.mean(axis=1) - np.maximum(means.max(axis=1), 0.0)
 
 
 @functools.lru_cache(maxsize=8)
 def _grid_basis(n: int, n_basis: int) -> tuple[np.ndarray, np.ndarray]:
     """Orthonormal basis (and its leverages) of the cubic B-splines on the rank grid (i + 1/2) / n,
     exactly as :func:`spline_basis` builds them for one quantity without ties."""
-    from sklearn.preprocessing import SplineTransformer
-
-    x = ((np.arange(n) + 0.5) / n)[:, None]
-    b = SplineTransformer(n_knots=int(min(n_basis - 2, max(n - 1, 2))), degree=3, knots="uniform",
-                          extrapolation="linear").fit_transform(x)
+    x = (np.arange(n) + 0.5) / n
+    b = cubic_bsplines(x, int(min(n_basis - 2, max(n - 1, 2))))
     U, s, _ = np.linalg.svd(b, full_matrices=False)
     U = U[:, s > s[0] * 1e-10]
     U.setflags(write=False)
@@ -314,8 +352,8 @@ def _fit_gp(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Genera
             w, V = np.linalg.eigh((cov + cov.T) / 2)
             root = V * np.sqrt(np.clip(w, 0, None))
             samples[:, :, d] = mean[None] + rng.standard_normal((se_draws, len(check))) @ root.T
-    draws = (lambda: iter([samples])) if se_draws else None
-    return fitted, draws, {"terms": len(train), "r2": np.array(r2), "r2_loo": np.array(r2_loo), "se_rows": check}
+    curve_evppis = (lambda: _evppi_batch(samples)) if se_draws else None
+    return fitted, curve_evppis, {"terms": len(train), "r2": np.array(r2), "r2_loo": np.array(r2_loo), "se_rows": check}
 
 
 def _evppi_batch(fitted: np.ndarray) -> np.ndarray:
@@ -328,8 +366,8 @@ def _evppi_batch(fitted: np.ndarray) -> np.ndarray:
 
 def _evppi_from_fit(fitted: np.ndarray) -> tuple[float, float]:
     """EVPPI from fitted relative values [n, options-1] (the reference option is 0)."""
-    full = np.concatenate([np.zeros((fitted.shape[0], 1)), fitted], axis=1)
-    return expected_loss(full)
+    n = fitted.shape[0]
+    return expected_loss(np.column_stack([np.zeros(n), fitted]))
 
 
 def evppi(
@@ -380,16 +418,16 @@ def evppi(
     y = v[:, others] - v[:, [ref]]
     rng = np.random.default_rng([seed, len(use), *use])
     if method == "spline":
-        fitted, draws, fit = _fit_spline(phi, y, se_draws, rng)
+        fitted, curve_evppis, fit = _fit_spline(phi, y, se_draws, rng)
     else:
-        fitted, draws, fit = _fit_gp(phi, y, se_draws, rng)
+        fitted, curve_evppis, fit = _fit_gp(phi, y, se_draws, rng)
     rows = fit.pop("se_rows")
     value, se_mc = _evppi_from_fit(fitted)
     se_fit = 0.0
-    if draws is not None:
+    if curve_evppis is not None:
         # Strong et al.: the spread of the EVPPI over draws of the fitted curve
         base = _evppi_from_fit(fitted[rows])[0]
-        sims = np.concatenate([_evppi_batch(g) for g in draws()])
+        sims = curve_evppis()
         se_fit = float(sims.std(ddof=1))
         fit["bias_check"] = float(sims.mean() - base)
     opt = sim.options

@@ -146,6 +146,24 @@ def test_regression_evppi_within_5_percent_of_nested_monte_carlo(small):
     assert nested.value == pytest.approx(exact_small_evppi(small, "relapse"), rel=0.03)
 
 
+@pytest.mark.parametrize("name", ["relapse", "benefit_of_home"])
+def test_regression_standard_error_matches_the_spread_over_fresh_simulations(name):
+    """The stated standard error is honest: over 40 independent simulations the estimates spread
+    about as much as it says, and the exact value lies within 1.96 standard errors about 95 % of
+    the time."""
+    decision = Decision.from_dict(SMALL)
+    values, ses = [], []
+    for seed in range(40):
+        sim = simulate(decision, 5000, seed=100 + seed)
+        r = evppi(sim, name, seed=seed)
+        values.append(r.value)
+        ses.append(r.se)
+    values, ses = np.array(values), np.array(ses)
+    exact = exact_small_evppi(sim, name)
+    assert 0.7 < values.std(ddof=1) / ses.mean() < 1.4
+    assert np.mean(np.abs(values - exact) < 1.96 * ses) >= 0.8
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("group", [["harm_of_relapse"], ["benefit_of_home"], ["relapse", "harm_of_relapse"]])
 def test_regression_and_nested_agree_on_more_quantities(small, group):
@@ -325,3 +343,16 @@ def test_one_quantity_fast_path_fits_exactly_what_the_general_basis_fits():
     Ut, st, _ = np.linalg.svd(spline_basis(x_tied[:, None]), full_matrices=False)
     Ut = Ut[:, st > st[0] * 1e-10]
     np.testing.assert_allclose(tied, Ut @ (Ut.T @ y), atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(20, 400), n_knots=st.integers(2, 8), seed=st.integers(0, 10_000))
+def test_cubic_bsplines_are_scikit_learns_spline_features(n, n_knots, seed):
+    """The SciPy-built basis is exactly scikit-learn's SplineTransformer (uniform knots)."""
+    from sklearn.preprocessing import SplineTransformer
+
+    from decide.information import cubic_bsplines
+
+    x = np.random.default_rng(seed).lognormal(0, 1, n)
+    expected = SplineTransformer(n_knots=n_knots, degree=3, knots="uniform", extrapolation="linear").fit_transform(x[:, None])
+    np.testing.assert_allclose(cubic_bsplines(x, n_knots), expected, atol=1e-12)
