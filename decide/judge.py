@@ -16,8 +16,6 @@ import warnings
 from typing import Literal
 
 import numpy as np
-import preliz as pz
-from preliz.internal.optimization import get_fixed_params, optimize_quantiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from scipy import stats
 
@@ -62,13 +60,20 @@ LOW_LIKELY_HIGH_PROBS = (0.1, 0.5, 0.9)
 #: Which preliz family each kind of quantity is fitted with.
 Kind = Literal["probability", "odds_ratio", "magnitude", "number"]
 
-DISTRIBUTIONS = {
-    name: getattr(pz, name)
-    for name in [
-        "Beta", "BetaScaled", "Gamma", "LogNormal", "Normal", "TruncatedNormal", "Uniform",
-        "Triangular", "HalfNormal", "Exponential", "StudentT", "LogitNormal", "Kumaraswamy", "Weibull",
-    ]
-}
+#: The preliz families a judgement may name.
+DISTRIBUTIONS = (
+    "Beta", "BetaScaled", "Gamma", "LogNormal", "Normal", "TruncatedNormal", "Uniform",
+    "Triangular", "HalfNormal", "Exponential", "StudentT", "LogitNormal", "Kumaraswamy", "Weibull",
+)
+
+
+@functools.cache
+def _preliz():
+    """preliz, loaded on first use: it brings numba, PyTensor and ArviZ (several seconds), which
+    reading a case file, `decide --help` and `decide check` do not need."""
+    import preliz
+
+    return preliz
 
 
 class Fixed:
@@ -202,7 +207,7 @@ class Judgement(BaseModel):
 
 def _check_params(name: str, params: dict[str, float]) -> None:
     """preliz accepts impossible parameters silently; check them against each parameter's support."""
-    family = DISTRIBUTIONS[name]
+    family = getattr(_preliz(), name)
     try:
         dist = family(**params)
     except TypeError:
@@ -224,14 +229,14 @@ def _check_params(name: str, params: dict[str, float]) -> None:
 def _family_for(kind: Kind, bounds: tuple[float, float | None]):
     lo, hi = bounds
     if kind == "probability":
-        return pz.Beta()
+        return _preliz().Beta()
     if kind == "odds_ratio":
-        return pz.LogNormal()
+        return _preliz().LogNormal()
     if kind == "magnitude":
         if hi is not None and np.isfinite(lo):
-            return pz.BetaScaled(lower=lo, upper=hi)
-        return pz.Gamma() if lo == 0 else pz.Normal()
-    return pz.Normal()
+            return _preliz().BetaScaled(lower=lo, upper=hi)
+        return _preliz().Gamma() if lo == 0 else _preliz().Normal()
+    return _preliz().Normal()
 
 
 def fit_quantiles(dist, probs, values):
@@ -243,6 +248,8 @@ def fit_quantiles(dist, probs, values):
     centre = float(np.interp(0.5, probs, values))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from preliz.internal.optimization import get_fixed_params, optimize_quantiles
+
         none_idx, fixed = get_fixed_params(dist)  # before initialising, which sets every parameter
         dist._fit_moments(centre, spread)
         optimize_quantiles(dist, probs, values, none_idx, fixed)
@@ -255,13 +262,13 @@ def _fit(judgement_json: str, kind: Kind, bounds: tuple[float, float | None]):
     if j.value is not None:
         return Fixed(j.value)
     if j.distribution is not None:
-        return DISTRIBUTIONS[j.distribution](**(j.params or {}))
+        return getattr(_preliz(), j.distribution)(**(j.params or {}))
     if j.verbal is not None:
         lo, hi = SCALES[j.scale][j.verbal]
-        dist = pz.Beta()
+        dist = _preliz().Beta()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pz.maxent(dist, lo, hi, CONFIDENCE_MASS[j.confidence], plot=False)
+            _preliz().maxent(dist, lo, hi, CONFIDENCE_MASS[j.confidence], plot=False)
         return dist
     if j.low is not None:
         return fit_quantiles(_family_for(kind, bounds), LOW_LIKELY_HIGH_PROBS, [j.low, j.likely, j.high])
@@ -277,7 +284,7 @@ def pool(distributions: list, weights: list[float] | None = None):
     weights = weights / weights.sum()
     if any(isinstance(d, Fixed) for d in distributions):
         return FixedMixture(distributions, weights)
-    return pz.Mixture(distributions, weights=list(weights))
+    return _preliz().Mixture(distributions, weights=list(weights))
 
 
 class FixedMixture:

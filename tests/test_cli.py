@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,13 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)
+
+
+def test_help_does_not_load_the_heavy_libraries():
+    """`decide --help` stays quick: preliz (with numba, PyTensor and ArviZ) and PyMC load only
+    when judgements are fitted, which reading a case does."""
+    code = ("import sys; from decide.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('preliz', 'pymc', 'numba', 'arviz') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "[]"
