@@ -10,8 +10,8 @@
   were known, so EVPPI = mean of the row-wise best fitted value - the best of their means.
   Up to four quantities use a tensor product of cubic regression splines (B-splines from
   SciPy, the basis of scikit-learn's ``SplineTransformer``); more use a Gaussian process
-  (scikit-learn). Each estimate carries a standard error and a check of the regression fit. Nested Monte Carlo (:func:`evppi_nested`)
-  is the slow reference.
+  (scikit-learn). Each estimate carries a standard error and a check of the regression fit.
+  Nested Monte Carlo (:func:`evppi_nested`) is the slow reference.
 * **EVSI** for a rate: what a study of ``n`` further cases (Binomial data on a probability)
   would be worth (:func:`evsi_rate`).
 * **Deciding now or finding out more** (:func:`enquiry_value`): an enquiry that informs some
