@@ -1,8 +1,9 @@
 """Review: judge a recorded decision against what later happened, without hindsight.
 
 A review starts from the record alone. It re-runs the record's own analysis (same case, same
-draws, same seed) and refuses to go on unless that reproduces the recorded numbers exactly, so
-every number in the review is one the decision-makers could have seen on the day. Then it says:
+draws, same seed) and refuses to go on unless that reproduces the recorded numbers (exactly on
+the same kind of computer; to the last digits on another), so every number in the review is one
+the decision-makers could have seen on the day. Then it says:
 
 * how likely the record said the outcome was (for the option carried out, and for the others);
 * whether the chosen option was reasonable under the record's own distributions;
@@ -84,8 +85,9 @@ class Review:
     switches: pd.DataFrame  # what, known at the time, would have changed the choice
     weight_switches: pd.DataFrame  # harm weights at which the best option changes
     checklist: list[dict]
-    reproduced: dict = field(default_factory=dict)  # which stored tables were reproduced exactly
+    reproduced: dict = field(default_factory=dict)  # which stored tables were reproduced
     notes: list[str] = field(default_factory=list)
+    how_reproduced: str = "exactly"  # or "to within ... of their scale" (another kind of computer)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -100,6 +102,15 @@ class Review:
 PRESENTATION_FIELDS = {"description"}
 
 
+#: How closely a re-run must match the record: every number within this share of its scale (1
+#: for chances and shares, which lie between 0 and 1; otherwise the largest number recorded).
+#: Processors differ in the last digits of floating-point arithmetic (numpy chooses its code by
+#: processor), and a judgement fitted by an optimiser can then come out a hair different; on the
+#: same kind of computer the numbers come back exactly. Anything larger means the analysis is not
+#: the one recorded.
+REPRODUCE_TOLERANCE = 1e-3
+
+
 def _comparable(value):
     if isinstance(value, list):
         return [{k: v for k, v in row.items() if k not in PRESENTATION_FIELDS} if isinstance(row, dict) else row
@@ -107,17 +118,65 @@ def _comparable(value):
     return value
 
 
-def reproduce(record: Record):
-    """Re-run the record's analysis and check every stored number comes back exactly; returns the simulation.
+def _cells(value, path=()):
+    """(column, value) for every cell of a stored table, in order; rows of a list share their columns."""
+    if isinstance(value, dict):
+        for k in sorted(value):
+            yield from _cells(value[k], (*path, k))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _cells(item, path)
+    else:
+        yield path, value
 
-    Same case, draws and seed give the same numbers with the same library versions. If the
-    numbers differ, the review is refused and the versions that differ are named.
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def largest_number(tables) -> float:
+    """The largest absolute number in some stored tables: the scale of their points."""
+    return max((abs(float(v)) for _, v in _cells(tables) if _is_number(v) and np.isfinite(v)), default=1.0)
+
+
+def difference(new, old, scale: float | None = None) -> float:
+    """How far a re-computed table is from the stored one: the largest difference of any number as a
+    share of its scale (1 for columns of chances and shares, otherwise ``scale``, by default the
+    largest number in the stored table); 0 when identical, infinity when any text, count of rows
+    or column differs."""
+    a, b = list(_cells(_comparable(new))), list(_cells(_comparable(old)))
+    if [p for p, _ in a] != [p for p, _ in b]:
+        return float("inf")
+    table_scale = largest_number(old) if scale is None else scale
+    shares = {p for p, _ in b}
+    for path, v in b:
+        if not (_is_number(v) and 0 <= v <= 1):
+            shares.discard(path)
+    worst = 0.0
+    for (path, x), (_, y) in zip(a, b):
+        if x == y:
+            continue
+        if not (_is_number(x) and _is_number(y) and np.isfinite(x) and np.isfinite(y)):
+            return float("inf")
+        worst = max(worst, abs(float(x) - float(y)) / max(1.0 if path in shares else table_scale, 1e-12))
+    return worst
+
+
+def reproduce(record: Record):
+    """Re-run the record's analysis and check every stored number comes back; returns the simulation,
+    which tables matched, notes for the reader, and how closely they matched ("exactly" or not).
+
+    Same case, draws and seed give the same numbers with the same library versions: exactly on
+    the same kind of computer, and within :data:`REPRODUCE_TOLERANCE` on another. If the numbers
+    differ by more, the review is refused and the versions that differ are named.
     """
     s = record.settings
     numbers, sim = analysis_numbers(record.decision, s["draws"], s["seed"], s["interval"])
     numbers = json.loads(canonical_json(numbers))
     stored = record.content["analysis"]
-    matched = {key: _comparable(numbers[key]) == _comparable(stored.get(key)) for key in numbers}
+    scale = largest_number([stored.get(key) for key in numbers])  # the tables compared, not the settings
+    gaps = {key: difference(numbers[key], stored.get(key), scale) for key in numbers}
+    matched = {key: gap <= REPRODUCE_TOLERANCE for key, gap in gaps.items()}
     now = installed_versions()
     differ = {k: (v, now.get(k)) for k, v in record.versions.items() if k in NUMERIC_PACKAGES and now.get(k) != v}
     notes = []
@@ -136,11 +195,18 @@ def reproduce(record: Record):
             f"{record.name}: re-running the record's analysis does not reproduce its numbers ({bad} differ) although the "
             "library versions match. This should not happen; please report it with the record file"
         )
+    how = "exactly"
+    if any(gaps.values()):
+        key = max(gaps, key=gaps.get)
+        how = f"to within {gaps[key]:.1e} of their scale"
+        notes.append(f"Re-computed on this computer, some numbers differ from the record's in their last digits (at most "
+                     f"{gaps[key]:.1e} of their scale, in '{key}'), as arithmetic on different processors does; this "
+                     f"review reports the record's own numbers.")
     if differ:
         notes.append("Installed versions differ from the record's ("
                      + "; ".join(f"{k} {now_v}, record {was}" for k, (was, now_v) in differ.items())
-                     + "), but every recorded number was reproduced exactly.")
-    return sim, matched, notes
+                     + f"), but every recorded number was reproduced {how}.")
+    return sim, matched, notes, how
 
 
 # --- the parts of a review -------------------------------------------------------------------------
@@ -278,7 +344,7 @@ def input_switches(record: Record, sim, n: int = SWITCH_INPUTS) -> pd.DataFrame:
                                        "record_chance_beyond"])
 
 
-def checklist(record: Record, choice: dict, switches: pd.DataFrame) -> list[dict]:
+def checklist(record: Record, choice: dict, switches: pd.DataFrame, how_reproduced: str = "exactly") -> list[dict]:
     """The principles as questions, each with what the record itself shows (the reviewers answer the rest)."""
     d = record.decision
     known = d.known
@@ -289,7 +355,7 @@ def checklist(record: Record, choice: dict, switches: pd.DataFrame) -> list[dict
     reason = record.content["chosen"]["reason"].strip()
     shows = {
         "judge-the-reasoning": (f"This review uses only the record, written on {record.content['recorded_at'][:10]} for a "
-                                f"decision of {record.content['decided_on']}; its numbers were re-computed and matched exactly."),
+                                f"decision of {record.content['decided_on']}; its numbers were re-computed and matched {how_reproduced}."),
         "good-decision-bad-outcome": (f"The record gave the outcome(s) a chance; see 'What the record said'. Verdict on the "
                                       f"choice: {choice['verdict']}."),
         "uncertainty-acknowledged": (f"{len(d.quantities)} shared inputs were stated as distributions; the chosen option's "
@@ -325,7 +391,7 @@ def review(record: Record | str | os.PathLike, happened: list[str] | str = (), *
         raise DecideError(f"{sorted(both)} named as both happened and not happened; name each outcome once")
     _check_outcomes(record, option, happened, "--outcome")
     _check_outcomes(record, option, not_happened, "--not-happened")
-    sim, matched, notes = reproduce(record)
+    sim, matched, notes, how = reproduce(record)
     choice = judge_choice(record, option)
     if option != record.chosen:
         notes.append(f"The record says '{record.chosen}' was chosen, but '{option}' was carried out; this review judges "
@@ -337,7 +403,7 @@ def review(record: Record | str | os.PathLike, happened: list[str] | str = (), *
         chances=outcome_chances(record, happened, not_happened, option),
         joint_chance=joint_chance(sim, option, happened, not_happened),
         choice=choice, switches=switches, weight_switches=weight_switches(record.table("summary"), low, high),
-        checklist=checklist(record, choice, switches), reproduced=matched, notes=notes,
+        checklist=checklist(record, choice, switches, how), reproduced=matched, notes=notes, how_reproduced=how,
     )
 
 
@@ -346,7 +412,7 @@ def plain_summary(rv: Review) -> list[str]:
     rec = rv.record
     c = rv.choice
     out = [f"On {rec.content['decided_on']}, {', '.join(rec.content['decided_by'])} chose '{rv.option}'. This review uses "
-           f"only what was recorded that day; the record's numbers were re-computed from its case and seed and matched exactly."]
+           f"only what was recorded that day; the record's numbers were re-computed from its case and seed and matched {rv.how_reproduced}."]
     mine = rv.chances[rv.chances["carried_out"]]
     for _, r in mine.iterrows():
         verb = "happened" if r["happened"] else "did not happen"

@@ -8,7 +8,7 @@ import pytest
 from decide.errors import DecideError
 from decide.frame import Decision
 from decide.record import content_hash, load_record, make_record, render_file, write_record
-from decide.review import in_words, review, weight_switches
+from decide.review import difference, in_words, largest_number, review, weight_switches
 
 WHEN = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -138,6 +138,42 @@ def test_numbers_that_do_not_reproduce_are_refused_naming_the_versions(oracle_re
         review(_rewrite(oracle_records["A"], tmp_path, alter_numbers_only), ["harm"])
 
 
+def test_last_digit_differences_from_another_processor_are_accepted_and_said(oracle_records, tmp_path):
+    """Another kind of processor can give a hair different numbers (numpy picks its arithmetic by
+    processor): the review goes on, says so, and reports the record's own numbers; a real change
+    (0.5 % of the scale) is still refused."""
+    def nudge(c):
+        for row in c["analysis"]["summary"]:
+            row["expected_value"] *= 1 + 1e-7
+        c["analysis"]["outcomes"][0]["chance"] += 1e-6
+
+    rv = review(_rewrite(oracle_records["A"], tmp_path, nudge), ["harm"])
+    assert all(rv.reproduced.values()) and rv.how_reproduced != "exactly"
+    assert any("last digits" in n for n in rv.notes)
+    stored = json.loads((tmp_path / "rehashed.json").read_text())["record"]["analysis"]["summary"]
+    assert rv.summary["expected_value"].tolist() == [row["expected_value"] for row in stored]
+    exact = review(oracle_records["A"], ["harm"])
+    assert exact.how_reproduced == "exactly" and not any("last digits" in n for n in exact.notes)
+
+    def shift(c):
+        c["analysis"]["summary"][0]["expected_value"] += 0.005 * largest_number(
+            [c["analysis"][k] for k in ("summary", "outcomes", "tornado", "tornado_base")])
+
+    with pytest.raises(DecideError, match=r"does not reproduce its numbers \(summary differ\)"):
+        review(_rewrite(oracle_records["A"], tmp_path, shift), ["harm"])
+
+
+def test_difference_between_tables():
+    table = [{"option": "A", "chance": 0.2, "value": 40.0}, {"option": "B", "chance": 0.5, "value": -10.0}]
+    assert difference(table, table) == 0
+    moved = [{**table[0], "value": 40.4}, table[1]]
+    assert difference(moved, table) == pytest.approx(0.4 / 40)  # points: share of the largest number
+    moved = [{**table[0], "chance": 0.21}, table[1]]
+    assert difference(moved, table) == pytest.approx(0.01)  # chances: share of 1
+    assert difference([{**table[0], "option": "C"}, table[1]], table) == float("inf")
+    assert difference(table[:1], table) == float("inf")
+
+
 def test_a_version_difference_that_changes_nothing_is_noted(oracle_records, tmp_path):
     def alter(c):
         c["versions"]["pandas"] = "0.1"
@@ -191,8 +227,8 @@ def test_new_wording_of_labels_does_not_block_a_review_but_new_numbers_do(oracle
     rv = review(_rewrite(oracle_records["A"], tmp_path, reword), ["harm"])
     assert rv is not None
 
-    def renumber(c):
-        c["analysis"]["tornado"][0]["swing"] += 0.001
+    def renumber(c):  # one point on this case's scale: far beyond what processors' arithmetic differs by
+        c["analysis"]["tornado"][0]["swing"] += 1.0
 
     with pytest.raises(DecideError, match="tornado differ"):
         review(_rewrite(oracle_records["A"], tmp_path, renumber), ["harm"])
