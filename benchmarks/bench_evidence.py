@@ -46,7 +46,7 @@ elif model == "pooled":
 elif model == "timeliness":
     fit = indicators.fit_timeliness(indicators.read_agencies("data/synthetic/agencies.csv"), seed=1, sampler=sampler)
 elif model == "breakdown":
-    fit = indicators.fit_breakdown(indicators.read_agencies("data/synthetic/agencies.csv"), seed=1, sampler=sampler)
+    fit = indicators.fit_breakdown(indicators.read_agencies("data/synthetic/agencies.csv"), seed=1, sampler=sampler, chains=2)
 t2 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "fit": t2 - t1, "ok": bool(fit.diagnostics.ok)}))
 """

@@ -176,9 +176,13 @@ def fit_timeliness(children: pd.DataFrame, *, seed: int, draws: int = 1000, tune
     return AgencyFit("timeliness", agencies, dt, scores, label, diag)
 
 
-def fit_breakdown(children: pd.DataFrame, *, seed: int, draws: int = 1000, tune: int = 1000, chains: int = 2,
+def fit_breakdown(children: pd.DataFrame, *, seed: int, draws: int = 1000, tune: int = 1000, chains: int = 4,
                   sampler: str = "pymc") -> AgencyFit:
     """Hierarchical logistic model of breakdown, adjusted for complexity, agencies partially pooled.
+
+    Four chains by default: with few breakdowns per agency the spread between agencies
+    (``agency_sd``) mixes slowly, and two chains of 1000 draws left its r-hat just above 1.01 for
+    some seeds (measured: 1.016); four chains kept it at or below 1.007 for every seed tried.
 
     Children are grouped into cells of (agency, complexity pattern) with binomial counts, which is
     exact and much faster than one row per child. The score per agency is its standardised
