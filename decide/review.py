@@ -87,7 +87,7 @@ class Review:
     checklist: list[dict]
     reproduced: dict = field(default_factory=dict)  # which stored tables were reproduced
     notes: list[str] = field(default_factory=list)
-    how_reproduced: str = "exactly"  # or "to within ... of their scale" (another kind of computer)
+    how_reproduced: str = "exactly"  # or "to within ... %" (re-computed on another kind of processor)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -198,9 +198,10 @@ def reproduce(record: Record):
     how = "exactly"
     if any(gaps.values()):
         key = max(gaps, key=gaps.get)
-        how = f"to within {gaps[key]:.1e} of their scale"
+        pct = f"{gaps[key] * 100:.1g} %"
+        how = f"to within {pct} (last-digit differences between processors)"
         notes.append(f"Re-computed on this computer, some numbers differ from the record's in their last digits (at most "
-                     f"{gaps[key]:.1e} of their scale, in '{key}'), as arithmetic on different processors does; this "
+                     f"{pct} of their scale, in '{key}'), as arithmetic on different kinds of processor does; this "
                      f"review reports the record's own numbers.")
     if differ:
         notes.append("Installed versions differ from the record's ("
