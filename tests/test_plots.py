@@ -307,3 +307,20 @@ def test_a_table_missing_columns_is_named(tables):
         P.plot_acceptability(pd.DataFrame())
     with pytest.raises(DecideError, match="0 < low < high"):
         P.plot_value_by_harm_weight(tables["summary"], (2.0, 1.0))
+
+
+def test_evppi_bars_draw_the_table_they_are_given():
+    """One bar per row, as long as its EVPPI, the EVPI as a line; a key only when groups are drawn."""
+    from decide.plots import information as I
+
+    table = pd.DataFrame({"name": ["a", "b", "a and b"], "evppi": [2.0, 0.5, 2.6], "se": [0.1, 0.05, 0.1],
+                          "group": [False, False, True]})
+    table.attrs["evpi"] = 3.0
+    ax = I.evppi_bars(table)
+    widths = sorted(p.get_width() for p in ax.patches if isinstance(p, Rectangle))
+    assert widths == [0.5, 2.0, 2.6]
+    assert ax.get_title() and ax.get_xlabel() and ax.get_legend() is not None
+    assert [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--"] == [3.0]
+    ax = I.evppi_bars(table[~table["group"]])
+    assert ax.get_legend() is None
+    plt.close("all")

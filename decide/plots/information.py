@@ -36,8 +36,9 @@ def evppi_bars(table, ax=None, top: int | None = 15, title: str | None = None):
     ax.set_xlim(left=0)
     ax.set_xlabel("value of learning it before deciding (points per child; bars ±2 standard errors)")
     ax.set_title(title or "What would be worth finding out: expected value of partial perfect information")
-    ax.legend(handles=[Patch(color="#4C78A8", label="one quantity"), Patch(color="#F58518", label="group of quantities")],
-              loc="lower right", fontsize=8)
+    if rows["group"].any():  # a key only when both kinds of bar are drawn
+        ax.legend(handles=[Patch(color="#4C78A8", label="one quantity"), Patch(color="#F58518", label="group of quantities")],
+                  loc="lower right", fontsize=8)
     return ax
 
 
