@@ -99,7 +99,7 @@ def bayes():
 def test_bayes_agrees_with_the_fast_path_and_converges(bayes):
     pop, per, tool = bayes
     assert tool.diagnostics.ok, tool.diagnostics.problems
-    assert tool.draws.shape == (1000, 5)
+    assert tool.draws.shape == (2000, 5)
     fast = T.fit_fast(pop, per.label)
     sd = tool.draws.std(0)
     # Posterior mean vs posterior mode of the same model on the same families: close, in posterior sds.
