@@ -1,8 +1,16 @@
 import copy
+import os
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import settings
+
+# In CI the property tests draw the same examples every run (a failure there is then one anyone
+# can reproduce with CI=true); on a developer's machine they explore new examples each run.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "data" / "cases"
