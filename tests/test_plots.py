@@ -324,3 +324,27 @@ def test_evppi_bars_draw_the_table_they_are_given():
     ax = I.evppi_bars(table[~table["group"]])
     assert ax.get_legend() is None
     plt.close("all")
+
+
+def test_two_way_map_fills_each_preferred_region_up_to_the_switching_line():
+    """Option 'left' leads where x < 0.5, 'right' where x > 0.5; 'never' is never best: two filled
+    regions, the switching line at x = 0.5, and a key naming only the options that are preferred."""
+    from matplotlib.contour import QuadContourSet
+
+    from decide.plots import information as I
+    from decide.robustness import TwoWay
+
+    gx, gy = np.linspace(0, 1, 21), np.linspace(0, 2, 11)
+    X = np.broadcast_to(gx[:, None], (gx.size, gy.size))
+    values = np.stack([1 - X, X, np.full_like(X, -5.0)], axis=-1)
+    result = TwoWay("x", "y", gx, gy, values, ["left", "right", "never"], (0.3, 1.0))
+    ax = I.two_way_map(result)
+    sets = [c for c in ax.collections if isinstance(c, QuadContourSet)]
+    filled = [c for c in sets if c.filled]
+    lines = [c for c in sets if not c.filled]
+    assert len(filled) == 2 and lines  # (the line is drawn from each side's lead)
+    boundary = np.concatenate([p.vertices for c in lines for p in c.get_paths()])
+    np.testing.assert_allclose(boundary[:, 0], 0.5, atol=1e-9)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["left", "right"]
+    assert ax.get_title() and ax.get_xlabel() == "x" and ax.get_ylabel() == "y"
+    plt.close("all")

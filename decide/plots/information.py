@@ -7,7 +7,6 @@ import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
@@ -48,16 +47,18 @@ def two_way_map(result, ax=None, labels: dict | None = None, title: str | None =
     labels = labels or {}
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 5.5))
-    best = result.best.T  # rows: y, columns: x
-    present = sorted(set(np.unique(best)))
-    cmap = ListedColormap([OPTION_COLOURS[i % len(OPTION_COLOURS)] for i in range(len(result.options))])
-    ax.pcolormesh(result.grid_x, result.grid_y, best, cmap=cmap, vmin=-0.5, vmax=len(result.options) - 0.5,
-                  shading="nearest", alpha=0.75)
-    # where the preferred option changes: the lead of the best over the runner-up falls to zero
+    present = sorted(set(np.unique(result.best)))
+    # Each option's region is where its lead over the best of the others is positive; filling that
+    # smooth surface (rather than the grid cells) gives the same edges as the switching lines. The
+    # regions reach a hair past zero so that none leaves a gap where three options meet.
+    span = float(np.ptp(result.values)) or 1.0
     for d in range(len(result.options)):
-        diff = result.values[..., d] - np.delete(result.values, d, axis=-1).max(axis=-1)
-        if diff.min() < 0 < diff.max():
-            ax.contour(result.grid_x, result.grid_y, diff.T, levels=[0], colors="black", linewidths=1)
+        lead = result.values[..., d] - np.delete(result.values, d, axis=-1).max(axis=-1)
+        if lead.max() > 0:
+            ax.contourf(result.grid_x, result.grid_y, lead.T, levels=[-0.005 * span, lead.max() + 1],
+                        colors=[OPTION_COLOURS[d % len(OPTION_COLOURS)]], alpha=0.75)
+        if lead.min() < 0 < lead.max():  # where the preferred option changes
+            ax.contour(result.grid_x, result.grid_y, lead.T, levels=[0], colors="black", linewidths=1)
     ax.plot(*result.current, marker="o", color="white", markeredgecolor="black", markersize=9, linestyle="none")
     ax.annotate("as judged now", result.current, xytext=(6, 6), textcoords="offset points", fontsize=8)
     ax.set_xlabel(_wrap(labels.get(result.x, result.x), 60))
