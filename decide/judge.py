@@ -69,8 +69,8 @@ DISTRIBUTIONS = (
 
 @functools.cache
 def _preliz():
-    """preliz, loaded on first use: it brings numba, PyTensor and ArviZ (several seconds), which
-    reading a case file, `decide --help` and `decide check` do not need."""
+    """preliz, loaded when the first judgement is fitted: it brings numba, PyTensor and ArviZ
+    (several seconds), which importing decide and `decide --help` do not need."""
     import preliz
 
     return preliz
