@@ -192,8 +192,9 @@ def fit_bayes(source, target, *, features=("prior_contact", "benefits", "needs_i
 
     Small on purpose (a few thousand families, 2 chains x 1000 draws) so it runs in seconds; the
     subsample is what the posterior's width reflects. (With 500 draws per chain, r-hat reached
-    1.0095 for one seed in ten, too near the 1.01 limit; 1000 kept it at or below 1.006.) Diagnostics (r-hat, effective sample size,
-    divergences) are checked with :func:`decide.evidence.check_convergence`, which warns on failure.
+    1.0095 for one seed in ten, too near the 1.01 limit; 1000 kept it at or below 1.006.)
+    Diagnostics (r-hat, effective sample size, divergences) are checked with
+    :func:`decide.evidence.check_convergence`, which warns on failure.
     """
     import pymc as pm
 
