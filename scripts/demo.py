@@ -18,7 +18,13 @@ from nbconvert import HTMLExporter
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_notebook(path: Path, out_dir: Path, timeout: int = 600) -> tuple[Path, float]:
+def run_notebook(path: Path, out_dir: Path, timeout: int = 120) -> tuple[Path, float]:
+    """Execute one notebook on a fresh kernel and write it as HTML.
+
+    ``timeout`` (seconds) bounds each cell and also nbclient's first wait for the kernel's reply.
+    About one kernel start in ten here loses that first reply; nbclient then waits out the whole
+    timeout before going on, so it is kept well above the slowest cell (about 30 s), not at 600.
+    """
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
