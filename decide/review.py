@@ -111,18 +111,13 @@ PRESENTATION_FIELDS = {"description"}
 REPRODUCE_TOLERANCE = 1e-3
 
 
-def _comparable(value):
-    if isinstance(value, list):
-        return [{k: v for k, v in row.items() if k not in PRESENTATION_FIELDS} if isinstance(row, dict) else row
-                for row in value]
-    return value
-
-
 def _cells(value, path=()):
-    """(column, value) for every cell of a stored table, in order; rows of a list share their columns."""
+    """(column, value) for every number or text of a stored table, in order, leaving out wording
+    (:data:`PRESENTATION_FIELDS`); rows of a list share their columns."""
     if isinstance(value, dict):
         for k in sorted(value):
-            yield from _cells(value[k], (*path, k))
+            if k not in PRESENTATION_FIELDS:
+                yield from _cells(value[k], (*path, k))
     elif isinstance(value, list):
         for item in value:
             yield from _cells(item, path)
@@ -144,14 +139,11 @@ def difference(new, old, scale: float | None = None) -> float:
     share of its scale (1 for columns of chances and shares, otherwise ``scale``, by default the
     largest number in the stored table); 0 when identical, infinity when any text, count of rows
     or column differs."""
-    a, b = list(_cells(_comparable(new))), list(_cells(_comparable(old)))
+    a, b = list(_cells(new)), list(_cells(old))
     if [p for p, _ in a] != [p for p, _ in b]:
         return float("inf")
     table_scale = largest_number(old) if scale is None else scale
-    shares = {p for p, _ in b}
-    for path, v in b:
-        if not (_is_number(v) and 0 <= v <= 1):
-            shares.discard(path)
+    shares = {p for p, _ in b} - {p for p, v in b if not (_is_number(v) and 0 <= v <= 1)}
     worst = 0.0
     for (path, x), (_, y) in zip(a, b):
         if x == y:
