@@ -43,8 +43,11 @@ def write_new(path: str | os.PathLike, text: str, *, force: bool = False) -> Pat
     path = Path(path)
     if path.exists() and not force:
         raise DecideError(f"{path} already exists; choose another name with -o, or pass --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise DecideError(f"cannot write {path}: {exc.strerror or exc}; choose another output path") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -60,6 +63,10 @@ def write_new(path: str | os.PathLike, text: str, *, force: bool = False) -> Pat
     except FileExistsError:
         os.unlink(tmp)
         raise DecideError(f"{path} already exists; choose another name with -o, or pass --force to replace it") from None
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise DecideError(f"cannot write {path}: {exc.strerror or exc}; choose another output path") from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
