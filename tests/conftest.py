@@ -69,3 +69,16 @@ def base_case():
 
 def to_yaml(data) -> str:
     return yaml.safe_dump(data, sort_keys=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the size and classes of the catalogue of bad inputs whenever it ran."""
+    import sys
+
+    mod = sys.modules.get("test_catalogue")
+    if mod is None:
+        return
+    counts = mod.SIZE
+    terminalreporter.write_sep("-", f"catalogue of bad and hostile inputs: {sum(counts.values())} entries in {len(counts)} classes")
+    for klass, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        terminalreporter.write_line(f"  {n:4d}  {klass}")
