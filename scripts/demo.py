@@ -1,25 +1,44 @@
 """The main job: execute every notebook headless into HTML and write the example reports.
 
-Run through `make demo`. Prints where each output is and how long each notebook took.
+Run through `make demo`. Prints where each output is and how long each notebook took, and keeps
+those times in notebooks/run_times.json so a test can hold each notebook's stated run time to
+them. The HTML pages need no network: nothing is loaded from a CDN, every figure is inside the page.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import jinja2
 import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
+RUN_TIMES = ROOT / "notebooks" / "run_times.json"
+
+#: nbconvert's JupyterLab page without what it would fetch from CDNs: require.js, MathJax (no notebook
+#: has mathematics to typeset), mermaid and the widget manager. A slider cell's figure at its starting
+#: values is an ordinary image in the cell's output (decide.plots.interactive.with_sliders), so the
+#: widgets themselves are left out of the saved page: offline they could only show an empty box.
+OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block data_widget_view -%}{%- endblock data_widget_view -%}
+"""
 
 
-def run_notebook(path: Path, out_dir: Path, timeout: int = 120) -> tuple[Path, float]:
-    """Execute one notebook on a fresh kernel and write it as HTML.
+def execute(path: Path, timeout: int = 120) -> tuple[nbformat.NotebookNode, float]:
+    """Execute one notebook on a fresh kernel; return it with the seconds it took, kernel start included.
 
     ``timeout`` (seconds) bounds each cell and also nbclient's first wait for the kernel's reply.
     About one kernel start in ten here loses that first reply; nbclient then waits out the whole
@@ -28,16 +47,59 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 120) -> tuple[Path, f
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    seconds = time.perf_counter() - start
-    html, _ = HTMLExporter().from_notebook_node(nb)
+    return nb, time.perf_counter() - start
+
+
+def offline_html(nb: nbformat.NotebookNode, name: str = "notebook") -> str:
+    """The executed notebook as one HTML page that loads nothing from a network."""
+    nb = nbformat.from_dict(nb)  # a copy: the widget state is dropped from the page, not from the caller's notebook
+    nb.metadata.pop("widgets", None)
+    exporter = HTMLExporter(template_name="lab", template_file="decide_offline.html.j2", embed_images=True,
+                            extra_loaders=[jinja2.DictLoader({"decide_offline.html.j2": OFFLINE_TEMPLATE})])
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
+    return html
+
+
+def run_notebook(path: Path, out_dir: Path, timeout: int = 120, keep_ipynb: bool = False) -> tuple[Path, float]:
+    """Execute one notebook and write it as offline HTML (and, if asked, the executed .ipynb) into ``out_dir``."""
+    nb, seconds = execute(path, timeout)
     out = out_dir / (path.stem + ".html")
-    out.write_text(html, encoding="utf-8")
+    out.write_text(offline_html(nb, path.stem), encoding="utf-8")
+    if keep_ipynb:
+        nbformat.write(nb, out_dir / path.name)
     return out, seconds
+
+
+def record_times(times: dict[str, float], path: Path = RUN_TIMES) -> None:
+    """Keep the measured times in ``path``, one entry per notebook with its date and the machine's cores.
+
+    Notebooks not run this time keep their earlier entry, so running a few does not lose the rest.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        data = {}
+    entries = data.get("notebooks", {}) if isinstance(data, dict) else {}
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for name, seconds in times.items():
+        entries[name] = {"seconds": round(seconds, 1), "measured": now, "cores": os.cpu_count()}
+    data = {
+        "about": ("Seconds each notebook took to execute top to bottom on a fresh kernel (kernel start included), "
+                  "as measured by `make demo` (scripts/demo.py) on a machine with the stated number of cores. "
+                  "tests/test_notebooks.py holds each notebook's stated run time to these."),
+        "notebooks": dict(sorted(entries.items())),
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="build", help="output folder (default: build)")
+    parser.add_argument("--times", default=str(RUN_TIMES),
+                        help="where to keep the measured times (default: notebooks/run_times.json)")
+    parser.add_argument("--no-times", action="store_true", help="do not record the times")
+    parser.add_argument("--no-reports", action="store_true", help="notebooks only: skip the example reports")
+    parser.add_argument("--keep-ipynb", action="store_true", help="also write each executed notebook (.ipynb)")
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all in notebooks/)")
     args = parser.parse_args(argv)
     out_dir = (ROOT / args.out).resolve()
@@ -45,16 +107,21 @@ def main(argv=None) -> int:
     (out_dir / "reports").mkdir(parents=True, exist_ok=True)
     notebooks = [Path(p).resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     failed = []
+    times = {}
     print(f"Executing {len(notebooks)} notebook(s) into {out_dir / 'notebooks'}")
     for nb in notebooks:
         try:
-            out, seconds = run_notebook(nb, out_dir / "notebooks")
+            out, seconds = run_notebook(nb, out_dir / "notebooks", keep_ipynb=args.keep_ipynb)
+            times[nb.stem] = seconds
             print(f"  {seconds:6.1f} s  {nb.name:45s} -> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
         except Exception as exc:  # report every failure, then exit non-zero
             failed.append(nb.name)
             print(f"  FAILED   {nb.name}: {type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}")
+    if times and not args.no_times:
+        record_times(times, Path(args.times))
+        print(f"Times recorded in {args.times} ({os.cpu_count()} cores)")
     reports = []
-    for cmd, out in example_reports(out_dir / "reports"):
+    for cmd, out in ([] if args.no_reports else example_reports(out_dir / "reports")):
         start = time.perf_counter()
         res = subprocess.run([sys.executable, "-m", "decide", *cmd, "-o", str(out), "--force"], capture_output=True, text=True)
         if res.returncode != 0:
