@@ -356,6 +356,46 @@ def _fit_gp(phi: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Genera
     return fitted, curve_evppis, {"terms": len(train), "r2": np.array(r2), "r2_loo": np.array(r2_loo), "se_rows": check}
 
 
+def _group_means(groups: np.ndarray, y: np.ndarray, se_draws: int, rng: np.random.Generator):
+    """The saturated regression: each row's fitted value is the mean of y in its group.
+
+    Returns fitted [n, m] and a function giving the EVPPI under each of ``se_draws`` redraws of
+    the group means (or None). A group mean's error has covariance S_g / n_g; it is redrawn as
+    the mean of the group's residuals times independent standard normal weights (a wild
+    bootstrap), which has that covariance (with n_g - 1 in S_g) for any number of options.
+    """
+    n_groups = int(groups.max()) + 1
+    counts = np.bincount(groups, minlength=n_groups).astype(float)
+    yt = np.ascontiguousarray(np.asarray(y, dtype=float).T)  # [m, n]
+    means = np.stack([np.bincount(groups, weights=c, minlength=n_groups) for c in yt]) / counts  # [m, g]
+    fitted = means[:, groups].T
+    if not se_draws:
+        return fitted, None
+    order = np.argsort(groups, kind="stable")  # rows group by group, so each group is one slice
+    starts = np.r_[0, np.cumsum(counts)[:-1]].astype(np.intp)
+    resid = (yt - fitted.T)[:, order]
+    # n_g / (n_g - 1) makes the residuals' spread the unbiased one; a group of one has no spread
+    # of its own, so it borrows the pooled residual spread
+    sorted_counts = counts[groups[order]]
+    pooled = np.sqrt(np.einsum("ij,ij->i", resid, resid) / max(len(groups) - n_groups, 1))
+    resid = np.where(sorted_counts > 1, resid * np.sqrt(sorted_counts / np.clip(sorted_counts - 1, 1, None)),
+                     pooled[:, None])
+    weights = counts / counts.sum()
+
+    def curve_evppis():
+        top = np.zeros((int(se_draws), n_groups))
+        overall = np.empty((int(se_draws), yt.shape[0]))
+        for d, r in enumerate(resid):  # one curve (option compared) at a time
+            z = rng.standard_normal((int(se_draws), len(groups)))
+            z *= r
+            m = means[d] + np.add.reduceat(z, starts, axis=1) / counts  # [draw, group]
+            np.maximum(top, m, out=top)
+            overall[:, d] = m @ weights
+        return top @ weights - np.maximum(overall.max(axis=1), 0.0)
+
+    return fitted, curve_evppis
+
+
 def _evppi_batch(fitted: np.ndarray) -> np.ndarray:
     """EVPPI for each of a batch of fitted curves [batch, n, options-1] (reference option is 0)."""
     best = np.zeros(fitted.shape[:2])
@@ -543,6 +583,7 @@ def evsi_rate(
     seed: int = 0,
     bootstrap: int = 20,
     max_counts: int = 401,
+    se_draws: int = 200,
 ) -> InformationValue:
     """Expected value of sample information: learning how many of ``cases`` further, similar
     cases have the outcome whose chance is ``quantity`` (Binomial data on a probability).
@@ -552,7 +593,8 @@ def evsi_rate(
     conjugate Beta posterior), take the best option given x, and average over the prior
     predictive chance of x (for more than ``max_counts`` possible counts, ``max_counts`` data
     sets are drawn from the prior predictive instead). ``method='regression'``: draw one count per draw and regress each
-    option's relative value on it (Strong et al.'s moment/regression approach to EVSI).
+    option's relative value on it (Strong et al.'s moment/regression approach to EVSI); its standard
+    error adds the error of the fitted means (``se_draws`` redraws of them) to the Monte Carlo error.
     Approaches the EVPPI of ``quantity`` as ``cases`` grows.
     """
     if method not in ("preposterior", "regression"):
@@ -570,17 +612,20 @@ def evsi_rate(
     if method == "regression":
         x = rng.binomial(int(cases), theta)
         ref = int(np.argmax(v.mean(axis=0)))
-        y = v - v[:, [ref]]
+        others = [d for d in range(v.shape[1]) if d != ref]
+        y = v[:, others] - v[:, [ref]]
         levels, inverse = np.unique(x, return_inverse=True)
         if len(levels) <= 60:  # few possible counts: the mean in each group is the saturated regression
-            sums = np.zeros((len(levels), v.shape[1]))
-            np.add.at(sums, inverse, y)
-            fitted = (sums / np.bincount(inverse)[:, None])[inverse]
+            fitted, curve_evppis = _group_means(inverse, y, se_draws, rng)
         else:
-            fitted, _, _ = _fit_spline(x[:, None].astype(float), y, 0, rng)
-        value, se = expected_loss(fitted)
-        return InformationValue((quantity,), max(value, 0.0), se, "evsi regression", n, time.perf_counter() - start,
-                                {"cases": int(cases)})
+            fitted, curve_evppis, _ = _fit_spline(x[:, None].astype(float), y, se_draws, rng)
+        value, se_mc = _evppi_from_fit(fitted)
+        # the fitted means are estimates too: with a study of one case the whole value rests on
+        # two group means, so their error, not the Monte Carlo error of the rows, dominates
+        se_fit = float(curve_evppis().std(ddof=1)) if curve_evppis is not None else 0.0
+        return InformationValue((quantity,), max(value, 0.0), float(np.hypot(se_fit, se_mc)), "evsi regression", n,
+                                time.perf_counter() - start,
+                                {"cases": int(cases), "se_fit": se_fit, "se_monte_carlo": se_mc})
     if cases + 1 <= max_counts:
         x = np.arange(int(cases) + 1)  # every possible count, weighted by its prior predictive chance
         enumerate_all = True
