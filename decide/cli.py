@@ -10,7 +10,35 @@ import argparse
 import importlib
 import sys
 
+from decide import defaults
 from decide.errors import DecideError
+
+#: Fewest draws a comparison accepts: below this the Monte Carlo error in P(best) is several
+#: percentage points, too coarse to read.
+MIN_DRAWS = 100
+#: Seeds numpy accepts as one 32-bit number.
+MAX_SEED = 2**32 - 1
+
+
+def _whole(text: str, name: str, lo: int, hi: int, why: str) -> int:
+    try:
+        value = int(text.strip().replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name} must be a whole number from {lo:,} to {hi:,}{why}; got {text!r}") from None
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"{name} must be from {lo:,} to {hi:,}{why}; got {value:,}")
+    return value
+
+
+def draws_type(text: str) -> int:
+    """--draws: enough for a readable P(best), few enough for an ordinary laptop's memory."""
+    return _whole(text, "--draws", MIN_DRAWS, defaults.MAX_DRAWS,
+                  " (fewer give too coarse a picture; more need more memory than a laptop has)")
+
+
+def seed_type(text: str) -> int:
+    """--seed: numpy takes seeds from 0 to 2**32 - 1."""
+    return _whole(text, "--seed", 0, MAX_SEED, "")
 
 
 def _add_case_command(sub, name, help_text):
@@ -38,17 +66,35 @@ def cmd_compare(args) -> int:
     from decide.frame import Decision
     from decide.simulate import simulate
 
+    from decide.files import plan_outputs, safe_csv
+
     d = Decision.from_yaml(args.case)
+    plan_outputs([args.csv], inputs=[args.case], force=args.force)  # before the slow part, so a refusal is quick
     sim = simulate(d, args.draws, seed=args.seed)
     table = summary(sim)
     if args.csv:
         from decide._html import write_new
 
-        write_new(args.csv, table.to_csv(), force=args.force)
+        write_new(args.csv, safe_csv(table), force=args.force)
         print(f"wrote {args.csv}")
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(table.round(3).to_string())
     print(f"\nHighest expected value: {preferred(sim)} (harm weight {d.values.harm_weight:g}, {args.draws} draws, seed {args.seed})")
+    return 0
+
+
+def cmd_evidence(args) -> int:
+    """Check an evidence CSV and say, per quantity, how many studies and children it holds."""
+    from decide.evidence import read_evidence
+
+    table = read_evidence(args.csv)
+    print(f"{args.csv}: valid. {len(table)} rows of counts for {table['quantity'].nunique()} quantities.")
+    for name, rows in table.groupby("quantity", sort=True):
+        events, total = int(rows["events"].sum()), int(rows["total"].sum())
+        horizons = ", ".join(f"{h:g}" for h in sorted(rows["horizon_years"].unique()))
+        studies = len(rows)
+        print(f"  {name}: {studies} stud{'y' if studies == 1 else 'ies'}, {events:,} of {total:,} children "
+              f"({events / total:.1%} before pooling), followed {horizons} year{'s' if horizons != '1' else ''}")
     return 0
 
 
@@ -62,11 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = _add_case_command(sub, "check", "validate a case file and summarise it")
     p.set_defaults(func=cmd_check)
     p = _add_case_command(sub, "compare", "simulate a case and print the comparison of its options")
-    p.add_argument("--draws", type=int, default=4000, help="number of simulation draws (default 4000)")
-    p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same numbers (default 1)")
+    p.add_argument("--draws", type=draws_type, default=defaults.DRAWS,
+                   help=f"number of simulation draws, {MIN_DRAWS:,} to {defaults.MAX_DRAWS:,} (default {defaults.DRAWS:,})")
+    p.add_argument("--seed", type=seed_type, default=defaults.SEED,
+                   help=f"random seed, 0 to {MAX_SEED}; the same seed gives the same numbers (default {defaults.SEED})")
     p.add_argument("--csv", help="also write the table to this CSV file")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("evidence", help="check an evidence file (CSV of counts) and summarise it",
+                       description="Check an evidence file: counts of children from studies and local records, "
+                                   "one row per study (see data/evidence/README.md for the columns).")
+    p.add_argument("csv", help="path to an evidence CSV file (see data/evidence/ for examples)")
+    p.set_defaults(func=cmd_evidence)
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
     return parser
@@ -88,6 +141,18 @@ def main(argv=None) -> int:
         return args.func(args)
     except DecideError as exc:
         print(f"decide {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file that vanished, a full disk, a folder we may not read
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"decide {args.command}: cannot read or write a file{where}: {exc.strerror or exc}; "
+              "check the path and its permissions", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(f"decide {args.command}: the input is nested too deeply to read; check the file", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print(f"decide {args.command}: not enough memory for this input; give a smaller file, or fewer --draws",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 
 
@@ -20,10 +21,15 @@ class Problem:
         return f"{at}{self.where}: {self.message}" + (f" (you wrote {shown})" if shown else "")
 
 
+#: Shows what the user wrote without ever building the repr of a huge or deeply nested value
+#: (an alias bomb's expansion would take minutes and gigabytes to print).
+_REPR = reprlib.Repr(maxlevel=2, maxdict=4, maxlist=4, maxtuple=4, maxset=4, maxstring=70, maxother=70, maxlong=40)
+
+
 def _short(value: object) -> str:
-    if value is None or value == "" or isinstance(value, dict | list) and not value:
+    if value is None or isinstance(value, str | dict | list | tuple) and not value:
         return ""
-    text = repr(value)
+    text = _REPR.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 

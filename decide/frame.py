@@ -9,22 +9,91 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import numbers
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+                      model_validator)
+from pydantic_core import PydanticCustomError
 
 from decide.errors import CaseError, Problem
-from decide.judge import Judgement, Kind
+from decide.judge import NUMBER_LIMIT, Count, Judgement, Kind, Number, Positive
 
 Name = Annotated[str, Field(min_length=1, max_length=120)]
+
+#: Tags of the forms an input may take; they appear in pydantic's error locations and are
+#: dropped from the messages a person reads.
+_FORM_TAGS = ("<name>", "<number>", "<judgement>")
+
+
+def _form_of(value) -> str | None:
+    """Which form the user wrote, so only that form's errors are reported (text is a quantity's
+    name, a mapping a judgement, a number a number; yes/no reaches the number check, which refuses it)."""
+    if isinstance(value, str):
+        return "<name>"
+    if isinstance(value, dict | Judgement):
+        return "<judgement>"
+    if isinstance(value, numbers.Real):
+        return "<number>"
+    return None
+
+
+def _number_or_judgement(value) -> str | None:
+    form = _form_of(value)
+    return form if form != "<name>" else None
+
+
 #: Where an input comes from: the name of a shared quantity, an inline judgement, or a number.
-Input = Name | float | Judgement
+Input = Annotated[
+    Union[Annotated[Name, Tag("<name>")], Annotated[Number, Tag("<number>")], Annotated[Judgement, Tag("<judgement>")]],
+    Discriminator(_form_of, custom_error_type="input_form",
+                  custom_error_message="give the name of a quantity, a number, or a judgement such as {low: 10, likely: 20, high: 35}"),
+]
+#: A number or a judgement (no shared quantity): an enquiry's wait, the harm of each week's delay.
+NumberOrJudgement = Annotated[
+    Union[Annotated[Number, Tag("<number>")], Annotated[Judgement, Tag("<judgement>")]],
+    Discriminator(_number_or_judgement, custom_error_type="input_form",
+                  custom_error_message="give a number, or a judgement such as {low: 2, likely: 4, high: 8}"),
+]
+
+#: Limits on a case file, so a hostile or broken file is refused in well under a second.
+MAX_FILE_BYTES = 2_000_000
+#: Nesting deeper than this is not a case file (the examples nest six levels).
+MAX_DEPTH = 40
+#: Aliases (*name) a case file may use, and the number of values it may hold once every alias
+#: is expanded (an 8 KB "billion laughs" file expands to 10^9 values).
+MAX_ALIASES = 200
+MAX_EXPANDED_NODES = 200_000
+#: Smallest odds ratio accepted (the largest is NUMBER_LIMIT): beyond these the simulation's
+#: odds underflow or overflow, and no evidence supports such an effect.
+MIN_ODDS_RATIO = 1e-6
+#: Longest wait an enquiry may imply, in weeks (ten years).
+MAX_WEEKS = 520
+
+
+def _day(value):
+    """A date is written YYYY-MM-DD; a bare number would otherwise be read as seconds since 1970."""
+    if isinstance(value, bool | int | float):
+        raise PydanticCustomError("date_not_number", "a number is not a date; give a date as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_day)]
+
+
+class _Located(ValueError):
+    """Problems found by a model-level check, each with the location of the field at fault
+    (so the error names its line, not 'line 1, top level')."""
+
+    def __init__(self, items: list[tuple[tuple, str, object]]):
+        self.items = items
+        super().__init__("; ".join(message for _, message, _ in items))
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class EvidenceItem(_Strict):
@@ -32,7 +101,7 @@ class EvidenceItem(_Strict):
 
     what: str
     source: str
-    date: dt.date | None = None
+    date: Day | None = None
     reliability: Literal["high", "medium", "low", "unknown"] = "unknown"
     informs: list[Name] = Field(default_factory=list, description="quantities this evidence bears on")
 
@@ -109,10 +178,10 @@ class Values(_Strict):
     """How harms and benefits are weighed: a common scale and a contestable harm weight."""
 
     scale: str = "points: 0 = no effect, 100 = the most serious harm or greatest benefit for this child"
-    scale_min: float | None = Field(0.0, description="lowest magnitude allowed; none for no limit")
-    scale_max: float | None = Field(100.0, description="highest magnitude allowed; none for no limit")
-    harm_weight: float = Field(1.0, gt=0, description="how many points of benefit one point of harm outweighs")
-    harm_weight_range: tuple[float, float] = (0.25, 4.0)
+    scale_min: Number | None = Field(0.0, description="lowest magnitude allowed; none for no limit")
+    scale_max: Number | None = Field(100.0, description="highest magnitude allowed; none for no limit")
+    harm_weight: Positive = Field(1.0, description="how many points of benefit one point of harm outweighs")
+    harm_weight_range: tuple[Positive, Positive] = (0.25, 4.0)
 
     @model_validator(mode="after")
     def _ranges(self) -> "Values":
@@ -144,15 +213,15 @@ class Enquiry(_Strict):
 
     name: Name
     informs: list[Name] = Field(min_length=1, description="quantities (or factors) the enquiry would settle")
-    weeks: float | Judgement = Field(description="how long the decision would wait for it, in weeks")
-    cases: int | None = Field(None, ge=1, description="for a study of further cases: how many (informs one rate)")
+    weeks: NumberOrJudgement = Field(description="how long the decision would wait for it, in weeks")
+    cases: Count | None = Field(None, ge=1, le=1_000_000, description="for a study of further cases: how many (informs one rate)")
     description: str = ""
 
     @field_validator("weeks")
     @classmethod
     def _positive(cls, v):
-        if isinstance(v, float | int) and v <= 0:
-            raise ValueError(f"weeks must be above 0, got {v:g}")
+        if isinstance(v, float | int) and not 0 < v <= MAX_WEEKS:
+            raise ValueError(f"weeks must be above 0 and at most {MAX_WEEKS} (ten years), got {v:g}")
         return v
 
 
@@ -162,16 +231,16 @@ class Scenario(_Strict):
 
     name: Name
     description: str = ""
-    quantities: dict[str, float] = Field(default_factory=dict, description="input name -> value in this scenario")
-    odds_ratios: dict[str, float] = Field(default_factory=dict, description="outcome name -> hidden odds ratio (every option with it)")
-    harm_weight: float | None = Field(None, gt=0)
+    quantities: dict[str, Number] = Field(default_factory=dict, description="input name -> value in this scenario")
+    odds_ratios: dict[str, Number] = Field(default_factory=dict, description="outcome name -> hidden odds ratio (every option with it)")
+    harm_weight: Positive | None = None
 
 
 class Decision(_Strict):
     """The question, the day it is decided, who decides, what was known and the options."""
 
     question: str = Field(min_length=1)
-    date: dt.date
+    date: Day
     decided_by: list[str] = Field(min_length=1, description="roles of the decision-makers")
     context: str = ""
     known: list[EvidenceItem] = Field(default_factory=list, description="what was known at the time")
@@ -180,135 +249,159 @@ class Decision(_Strict):
     options: list[Option] = Field(min_length=2)
     values: Values = Field(default_factory=Values)
     enquiries: list[Enquiry] = Field(default_factory=list, description="what could be found out before deciding")
-    delay_harm_per_week: float | Judgement | None = Field(
+    delay_harm_per_week: NumberOrJudgement | None = Field(
         None, description="harm to the child of each week's delay (drift), in value points; a number or a judgement"
     )
     scenarios: list[Scenario] = Field(default_factory=list, description="stated views of the case for regret analysis")
 
     @model_validator(mode="after")
     def _references(self) -> "Decision":
-        problems: list[str] = []
-        _no_duplicates([o.name for o in self.options], "option")
-        _no_duplicates([q.name for q in self.quantities], "quantity")
-        _no_duplicates([f.name for f in self.factors], "factor")
+        problems: list[tuple[tuple, str, object]] = []
+
+        def add(loc: tuple, message: str, value=None) -> None:
+            problems.append((loc, message, value))
+
+        for field, names, what in (("options", [o.name for o in self.options], "option"),
+                                   ("quantities", [q.name for q in self.quantities], "quantity"),
+                                   ("factors", [f.name for f in self.factors], "factor"),
+                                   ("enquiries", [e.name for e in self.enquiries], "enquiry"),
+                                   ("scenarios", [s.name for s in self.scenarios], "scenario")):
+            dups = _duplicates(names)
+            if dups:
+                i = names.index(dups[0], names.index(dups[0]) + 1)
+                add((field, i, "name"), f"duplicate {what} name{'s' if len(dups) > 1 else ''} {dups}; each {what} needs its own name")
         clash = {q.name for q in self.quantities} & {f.name for f in self.factors}
         if clash:
-            raise ValueError(f"names used for both a quantity and a factor: {sorted(clash)}; rename one of each")
+            i = next(i for i, f in enumerate(self.factors) if f.name in clash)
+            add(("factors", i, "name"), f"names used for both a quantity and a factor: {sorted(clash)}; rename one of each")
+        if problems:
+            raise _Located(problems)  # later checks look things up by name
         quantities = {q.name: q for q in self.quantities}
         factors = {f.name for f in self.factors}
 
-        def check_ref(ref, where: str, kind: Kind):
+        def check_ref(ref, loc: tuple, where: str, kind: Kind):
             if isinstance(ref, str):
                 if ref not in quantities:
-                    problems.append(
-                        f"{where} names quantity '{ref}', which is not defined"
-                        + _suggest(ref, quantities)
-                        + "; add it under 'quantities' or give a judgement here"
-                    )
+                    add(loc, f"{where} names quantity '{ref}', which is not defined"
+                        + _suggest(ref, quantities) + "; add it under 'quantities' or give a judgement here")
                 elif quantities[ref].kind != kind:
-                    problems.append(f"{where} needs a quantity of kind '{kind}' but '{ref}' is '{quantities[ref].kind}'")
+                    add(loc, f"{where} needs a quantity of kind '{kind}' but '{ref}' is '{quantities[ref].kind}'")
             else:
-                self._check_numbers(ref, kind, where, problems)
+                self._check_numbers(ref, kind, where, problems, loc)
 
-        for q in self.quantities:
-            for j in q.all_judgements:
-                self._check_numbers(j, q.kind, f"quantity '{q.name}'", problems)
-        for f in self.factors:
-            check_ref(f.odds_ratio, f"factor '{f.name}' odds_ratio", "odds_ratio")
-        for opt in self.options:
-            for out in opt.outcomes:
+        for i, q in enumerate(self.quantities):
+            for j, judgement in enumerate(q.all_judgements):
+                loc = ("quantities", i, "judgement") if q.judgement is not None else ("quantities", i, "judgements", j)
+                self._check_numbers(judgement, q.kind, f"quantity '{q.name}'", problems, loc)
+        for i, f in enumerate(self.factors):
+            check_ref(f.odds_ratio, ("factors", i, "odds_ratio"), f"factor '{f.name}' odds_ratio", "odds_ratio")
+        for i, opt in enumerate(self.options):
+            for j, out in enumerate(opt.outcomes):
                 where = f"option '{opt.name}', outcome '{out.name}'"
-                check_ref(out.chance, f"{where} chance", "probability")
-                check_ref(out.magnitude, f"{where} magnitude", "magnitude")
-                for f in out.factors:
+                loc = ("options", i, "outcomes", j)
+                check_ref(out.chance, (*loc, "chance"), f"{where} chance", "probability")
+                check_ref(out.magnitude, (*loc, "magnitude"), f"{where} magnitude", "magnitude")
+                for k, f in enumerate(out.factors):
                     if f not in factors:
-                        problems.append(f"{where} names factor '{f}', which is not defined" + _suggest(f, factors))
-        for e in self.known:
-            for name in e.informs:
+                        add((*loc, "factors", k), f"{where} names factor '{f}', which is not defined" + _suggest(f, factors))
+        for i, e in enumerate(self.known):
+            for j, name in enumerate(e.informs):
                 if name not in quantities:
-                    problems.append(f"evidence '{e.what[:40]}' informs '{name}', which is not a quantity" + _suggest(name, quantities))
+                    add(("known", i, "informs", j),
+                        f"evidence '{e.what[:40]}' informs '{name}', which is not a quantity" + _suggest(name, quantities))
         inputs = self.input_names()
-        _no_duplicates([e.name for e in self.enquiries], "enquiry")
-        _no_duplicates([s.name for s in self.scenarios], "scenario")
-        for e in self.enquiries:
-            for name in e.informs:
+        for i, e in enumerate(self.enquiries):
+            for j, name in enumerate(e.informs):
                 if self.resolve_input(name) is None:
-                    problems.append(f"enquiry '{e.name}' informs '{name}', which is not a quantity or factor" + _suggest(name, inputs))
+                    add(("enquiries", i, "informs", j),
+                        f"enquiry '{e.name}' informs '{name}', which is not a quantity or factor" + _suggest(name, inputs))
             if e.cases is not None and (len(e.informs) != 1 or self.input_kind(e.informs[0]) != "probability"):
-                problems.append(f"enquiry '{e.name}' is a study of {e.cases} cases, so it must inform exactly one probability")
+                add(("enquiries", i, "cases"), f"enquiry '{e.name}' is a study of {e.cases} cases, so it must inform exactly one probability")
             if not isinstance(e.weeks, float | int):
-                self._check_non_negative(e.weeks, f"enquiry '{e.name}' weeks", problems)
+                self._check_non_negative(e.weeks, f"enquiry '{e.name}' weeks", problems, ("enquiries", i, "weeks"))
         if self.delay_harm_per_week is not None:
-            self._check_non_negative(self.delay_harm_per_week, "delay_harm_per_week", problems)
+            self._check_non_negative(self.delay_harm_per_week, "delay_harm_per_week", problems, ("delay_harm_per_week",))
         outcome_names = {out.name for o in self.options for out in o.outcomes}
-        for sc in self.scenarios:
+        for i, sc in enumerate(self.scenarios):
             for name, value in sc.quantities.items():
                 kind = self.input_kind(name)
+                loc = ("scenarios", i, "quantities", name)
                 if kind is None:
-                    problems.append(f"scenario '{sc.name}' sets '{name}', which is not a quantity or factor" + _suggest(name, inputs))
+                    add(loc, f"scenario '{sc.name}' sets '{name}', which is not a quantity or factor" + _suggest(name, inputs))
                 else:
-                    self._check_numbers(value, kind, f"scenario '{sc.name}' value of '{name}'", problems)
+                    self._check_numbers(value, kind, f"scenario '{sc.name}' value of '{name}'", problems, loc)
             for name, ratio in sc.odds_ratios.items():
+                loc = ("scenarios", i, "odds_ratios", name)
                 if name not in outcome_names:
-                    problems.append(f"scenario '{sc.name}' shifts outcome '{name}', which no option has" + _suggest(name, outcome_names))
-                if ratio <= 0:
-                    problems.append(f"scenario '{sc.name}' odds ratio for '{name}' is {ratio:g}; an odds ratio must be above 0")
+                    add(loc, f"scenario '{sc.name}' shifts outcome '{name}', which no option has" + _suggest(name, outcome_names))
+                if not MIN_ODDS_RATIO <= ratio <= NUMBER_LIMIT:
+                    add(loc, f"scenario '{sc.name}' odds ratio for '{name}' is {ratio:g}; an odds ratio must be above 0, "
+                        f"between {MIN_ODDS_RATIO:g} and {NUMBER_LIMIT:g} (1 = no effect)")
         if problems:
-            raise ValueError("; ".join(problems))
+            raise _Located(problems)
         self._check_factor_directions()
         return self
 
-    def _check_numbers(self, ref, kind: Kind, where: str, problems: list[str]) -> None:
+    def _check_numbers(self, ref, kind: Kind, where: str, problems: list, loc: tuple = ()) -> None:
         numbers = [ref] if isinstance(ref, float | int) else ref.numbers()
         lo, hi = self.bounds(kind)
+        if kind == "odds_ratio":
+            lo, hi = MIN_ODDS_RATIO, NUMBER_LIMIT
+        if not isinstance(ref, float | int) and ref.verbal is not None and kind != "probability":
+            thing = {"magnitude": "a magnitude (how much it matters)", "odds_ratio": "an odds ratio"}.get(kind, "this number")
+            problems.append((loc, f"{where}: a verbal likelihood ('{ref.verbal}') describes a probability, not "
+                             f"{thing}; give a number or low/likely/high instead", None))
+            return
         if not isinstance(ref, float | int) and ref.form == "distribution":
-            s_lo, s_hi = ref.to_distribution(kind, (lo, hi)).support
-            if s_lo < lo or (hi is not None and s_hi > hi):
-                problems.append(
+            s_lo, s_hi = ref.to_distribution(kind, self.bounds(kind)).support
+            b_lo, b_hi = self.bounds(kind)
+            if s_lo < b_lo or (b_hi is not None and s_hi > b_hi):
+                problems.append((loc,
                     f"{where}: a {ref.distribution} can take values from {s_lo:g} to {s_hi:g}, outside the range of a "
-                    f"{kind.replace('_', ' ')} ({lo:g} to {hi if hi is not None else 'no limit'}); "
+                    f"{kind.replace('_', ' ')} ({b_lo:g} to {b_hi if b_hi is not None else 'no limit'}); "
                     + {"probability": "use Beta (or low/likely/high, or a verbal term)", "odds_ratio": "use LogNormal or Gamma",
-                       "magnitude": (f"use BetaScaled with lower {lo:g} and upper {hi:g}, or low/likely/high" if hi is not None
-                                     else "use Gamma or LogNormal, or low/likely/high"), "number": ""}[kind]
-                )
+                       "magnitude": (f"use BetaScaled with lower {b_lo:g} and upper {b_hi:g}, or low/likely/high" if b_hi is not None
+                                     else "use Gamma or LogNormal, or low/likely/high"), "number": ""}[kind], None))
         for x in numbers:
-            if x < lo or (hi is not None and x > hi):
+            if kind == "odds_ratio" and x == 0:
+                problems.append((loc, f"{where}: an odds ratio of 0 is not allowed; use a small positive number "
+                                 f"(at least {MIN_ODDS_RATIO:g})", x))
+            elif x < lo or (hi is not None and x > hi):
                 what = {
                     "probability": "a probability must lie between 0 and 1 (e.g. 0.4 for 40 %)",
-                    "odds_ratio": "an odds ratio must be above 0 (1 = no effect)",
+                    "odds_ratio": f"an odds ratio must be above 0, between {MIN_ODDS_RATIO:g} and {NUMBER_LIMIT:g} (1 = no effect)",
                     "magnitude": f"a magnitude must lie on the value scale, from {lo:g} to {hi if hi is not None else 'no limit'}",
                     "number": "",
                 }[kind]
-                problems.append(f"{where}: {x:g} is out of range; {what}")
-        if kind == "odds_ratio" and any(x == 0 for x in numbers):
-            problems.append(f"{where}: an odds ratio of 0 is not allowed; use a small positive number")
+                problems.append((loc, f"{where}: {x:g} is out of range; {what}", None))
 
     def _check_factor_directions(self) -> None:
-        for f in self.factors:
+        problems = []
+        for i, f in enumerate(self.factors):
             med = self.distribution_of(f.odds_ratio, "odds_ratio").median()
             if f.kind == "risk" and med < 1:
-                raise ValueError(
+                problems.append((("factors", i, "kind"),
                     f"factor '{f.name}' is a risk factor but its odds ratio is centred at {med:.3g} (below 1); "
-                    "risk factors raise the odds: give an odds ratio above 1, or mark it kind: protective"
-                )
+                    "risk factors raise the odds: give an odds ratio above 1, or mark it kind: protective", None))
             if f.kind == "protective" and med > 1:
-                raise ValueError(
+                problems.append((("factors", i, "kind"),
                     f"factor '{f.name}' is protective but its odds ratio is centred at {med:.3g} (above 1); "
-                    "protective factors lower the odds: give an odds ratio below 1, or mark it kind: risk"
-                )
+                    "protective factors lower the odds: give an odds ratio below 1, or mark it kind: risk", None))
+        if problems:
+            raise _Located(problems)
 
-    def _check_non_negative(self, value, where: str, problems: list[str]) -> None:
+    def _check_non_negative(self, value, where: str, problems: list, loc: tuple = ()) -> None:
         if isinstance(value, float | int):
             if value < 0:
-                problems.append(f"{where}: {value:g} is negative; give a number of 0 or more")
+                problems.append((loc, f"{where}: {value:g} is negative; give a number of 0 or more", None))
             return
         if value.verbal is not None:
-            problems.append(f"{where}: a verbal likelihood ('{value.verbal}') describes a probability; give low/likely/high instead")
+            problems.append((loc, f"{where}: a verbal likelihood ('{value.verbal}') describes a probability; give low/likely/high instead", None))
             return
         if any(x < 0 for x in value.numbers()):
-            problems.append(f"{where}: negative numbers are not allowed; give values of 0 or more")
+            problems.append((loc, f"{where}: negative numbers are not allowed; give values of 0 or more", None))
         elif value.form == "distribution" and value.to_distribution("number", (0.0, None)).support[0] < 0:
-            problems.append(f"{where}: a {value.distribution} can go below 0; use Gamma or LogNormal, or low/likely/high")
+            problems.append((loc, f"{where}: a {value.distribution} can go below 0; use Gamma or LogNormal, or low/likely/high", None))
 
     # --- helpers used by later stages ---------------------------------------------------------
 
@@ -383,13 +476,7 @@ class Decision(_Strict):
     def from_yaml(cls, path: str | Path) -> "Decision":
         """Read and validate a YAML case file. Never executes code from it (safe YAML only)."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise CaseError([Problem("file", str(path), "no such file; check the path")], str(path)) from None
-        except UnicodeDecodeError as exc:
-            raise CaseError([Problem("file", None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8")], str(path)) from None
-        return cls.from_yaml_text(text, source=str(path))
+        return cls.from_yaml_text(read_case_text(path), source=str(path))
 
     @classmethod
     def from_yaml_text(cls, text: str, source: str = "case") -> "Decision":
@@ -415,6 +502,15 @@ class Decision(_Strict):
 # --- helpers -------------------------------------------------------------------------------------
 
 
+def _duplicates(names: list[str]) -> list[str]:
+    seen, dups = set(), []
+    for n in names:
+        if n in seen and n not in dups:
+            dups.append(n)
+        seen.add(n)
+    return dups
+
+
 def _no_duplicates(names: list[str], what: str) -> None:
     seen, dups = set(), []
     for n in names:
@@ -430,13 +526,84 @@ def _suggest(name: str, choices) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def read_case_text(path: Path) -> str:
+    """The text of a case file, refusing what is not one: a folder, a device, an unreadable,
+    huge, binary or non-UTF-8 file. Reads at most MAX_FILE_BYTES + 1 bytes."""
+
+    def refuse(message: str, value=None):
+        raise CaseError([Problem("file", value, message)], str(path))
+
+    try:
+        if not path.exists():
+            refuse("no such file; check the path", str(path))
+        if path.is_dir():
+            refuse("this is a folder, not a case file; give the path of a .yaml file inside it")
+        if not path.is_file():
+            refuse("this is not an ordinary file (a device or pipe?); give the path of a .yaml case file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            refuse(f"the file is {size / 1e6:.1f} MB; a case file may be at most {MAX_FILE_BYTES / 1e6:g} MB "
+                   "(the examples in data/cases/ are under 10 kB)")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except PermissionError:
+        refuse("cannot read this file: permission denied; check that you may read it (e.g. chmod u+r)")
+    except OSError as exc:
+        refuse(f"cannot read this file ({exc.strerror or exc}); check the path")
+    if len(raw) > MAX_FILE_BYTES:
+        refuse(f"the file is larger than {MAX_FILE_BYTES / 1e6:g} MB, the most a case file may be")
+    if b"\x00" in raw[:8192]:
+        refuse("this is a binary file, not a YAML case file; give a text file like those in data/cases/")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        refuse(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8")
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe YAML that also refuses duplicate keys (which plain YAML silently overwrites)."""
+    """Safe YAML that also refuses duplicate keys (which plain YAML silently overwrites), keys
+    that are lists or mappings, impossible dates, nesting deeper than MAX_DEPTH and too many
+    aliases (counted while composing, before anything is expanded)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _Hostile(f"more than {MAX_ALIASES} aliases (*name); a case file needs only a few",
+                               self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Hostile(f"nested more than {MAX_DEPTH} levels deep; a case file needs fewer than 10",
+                           self.peek_event().start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _Hostile(yaml.YAMLError):
+    """A file built to exhaust the reader (an alias bomb, extreme nesting)."""
+
+    def __init__(self, problem: str, mark):
+        self.problem, self.problem_mark = problem, mark
+        super().__init__(problem)
 
 
 def _construct_mapping(loader, node, deep=False):
     keys = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # '<<: *base' copies another mapping's keys; its own keys may override them
+        if isinstance(key_node, yaml.MappingNode | yaml.SequenceNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a list or mapping is used as a key; a key must be a plain word such as 'name'", key_node.start_mark
+            )
         key = loader.construct_object(key_node, deep=deep)
         if key in keys:
             raise yaml.constructor.ConstructorError(
@@ -446,20 +613,86 @@ def _construct_mapping(loader, node, deep=False):
     return loader.construct_mapping(node, deep=deep)
 
 
+def _construct_date(loader, node):
+    """YAML dates, with a plain message for impossible ones (2026-02-30) instead of a traceback."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{node.value}' is not a date: {_why_not_a_date(node.value)}; give a date as YYYY-MM-DD",
+            node.start_mark,
+        ) from None
+
+
+def _why_not_a_date(text: str) -> str:
+    import calendar
+    import re
+
+    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if not m:
+        return "not a day of the calendar"
+    year, month, day = map(int, m.groups())
+    if year < 1:
+        return "there is no year 0"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    if day > days or day < 1:
+        return f"{calendar.month_name[month]} has {days} days in {year}"
+    return "not a day of the calendar"
+
+
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
+
+
+def _expanded_size(root, limit: int) -> int:
+    """How many values the document holds once every alias is expanded, counted without
+    expanding (each node's size is computed once). Stops counting above limit."""
+    sizes: dict[int, int] = {}
+    order, stack = [], [root]
+    while stack:  # every distinct node, parents before children
+        node = stack.pop()
+        if id(node) in sizes:
+            continue
+        sizes[id(node)] = 0
+        order.append(node)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(x for pair in node.value for x in pair)
+    for node in reversed(order):  # children first (the graph has no cycles)
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(sizes[id(c)] for c in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(sizes[id(k)] + sizes[id(v)] for k, v in node.value)
+        sizes[id(node)] = min(size, limit + 1)
+    return sizes[id(root)]
 
 
 def _load_yaml(text: str, source: str):
+    if len(text) > MAX_FILE_BYTES:
+        raise CaseError([Problem("file", None, f"the text is longer than {MAX_FILE_BYTES / 1e6:g} MB, the most a case file may be")], source)
+    loader = _UniqueKeyLoader(text)
     try:
-        root = yaml.compose(text, Loader=_UniqueKeyLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        root = loader.get_single_node()
+        if root is not None and _expanded_size(root, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+            raise _Hostile(f"its aliases expand to more than {MAX_EXPANDED_NODES:,} values (an 'alias bomb'); "
+                           "write the values out instead of repeating aliases", root.start_mark)
+        data = loader.construct_document(root) if root is not None else None
+    except _Hostile as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise CaseError([Problem("YAML", None, f"refused: {exc.problem}", line)], source) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
-        if "duplicate key" in str(exc.problem):
-            msg = exc.problem + "; remove or rename one of them"
-            raise CaseError([Problem("mapping", None, msg, line)], source) from None
-        tag = exc.problem.split("tag")[-1].strip() if exc.problem else ""
+        problem = exc.problem or ""
+        if "duplicate key" in problem:
+            raise CaseError([Problem("mapping", None, problem + "; remove or rename one of them", line)], source) from None
+        if "as a key" in problem or "is not a date" in problem:
+            raise CaseError([Problem("YAML", None, problem, line)], source) from None
+        tag = problem.split("tag")[-1].strip()
         raise CaseError(
             [Problem("YAML tag", tag, "tags that build Python objects are not allowed; a case file holds plain data only (text, numbers, lists, mappings)", line)],
             source,
@@ -472,6 +705,10 @@ def _load_yaml(text: str, source: str):
             [Problem("YAML", None, f"malformed YAML: {problem}; check indentation, colons and quotes near this line", line)],
             source,
         ) from None
+    except RecursionError:
+        raise CaseError([Problem("YAML", None, f"nested too deeply; a case file needs fewer than {MAX_DEPTH} levels")], source) from None
+    finally:
+        loader.dispose()
     if data is None:
         raise CaseError([Problem("file", None, "the file is empty; start from one of the examples in data/cases/")], source)
     return data, root
@@ -522,13 +759,30 @@ _FIELD_HINTS = {
     "literal_error": "",
     "missing": "add this field",
     "too_short": "",
+    "finite_number": "NaN and infinity are not numbers a decision can use; give a finite number",
+    "int_from_float": "give a whole number",
+    "int_parsing": "give a whole number",
+    "int_type": "give a whole number",
+    "dict_type": "give a mapping (lines of 'key: value')",
+    "model_type": "give a mapping (lines of 'key: value')",
+    "date_not_number": "",
+    "bool_not_number": "",
+    "input_form": "",
 }
 
 
 def _problems(exc: ValidationError, data, root) -> list[Problem]:
     """Turn pydantic's errors into one readable problem per field, dropping union noise."""
     problems, seen = [], set()
-    errors = exc.errors(include_url=False)
+    errors = []
+    for err in exc.errors(include_url=False):
+        located = (err.get("ctx") or {}).get("error")
+        if err["type"] == "value_error" and isinstance(located, _Located):
+            prefix = tuple(err["loc"])
+            errors += [{"type": "located", "loc": prefix + tuple(loc), "msg": message, "input": value}
+                       for loc, message, value in located.items]
+        else:
+            errors.append(err)
     # For fields typed "quantity name | number | judgement", pydantic reports one error per branch.
     # Keep the branch matching what the user wrote (text -> name, number -> float, mapping -> judgement).
     for err in errors:
@@ -541,7 +795,7 @@ def _problems(exc: ValidationError, data, root) -> list[Problem]:
             if wanted != branch.replace("constrained-", "") and not (branch == "int" and wanted == "float"):
                 continue
             loc = loc[:i] + loc[i + 1 :]
-        loc = [x for x in loc if not (isinstance(x, str) and x.startswith("function-"))]
+        loc = [x for x in loc if not (isinstance(x, str) and (x.startswith("function-") or x in _FORM_TAGS))]
         where = _where(loc, data)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
@@ -553,6 +807,8 @@ def _problems(exc: ValidationError, data, root) -> list[Problem]:
             )
         else:
             hint = _FIELD_HINTS.get(err["type"])
+            if err["type"] in ("less_than_equal", "greater_than_equal") and NUMBER_LIMIT in (err.get("ctx") or {}).values():
+                hint = f"numbers in a case file lie between {-NUMBER_LIMIT:,.0f} and {NUMBER_LIMIT:,.0f}"
             if hint:
                 msg = f"{msg}; {hint}"
         node = _node_at(root, loc) if root is not None else None

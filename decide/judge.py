@@ -13,11 +13,41 @@ from __future__ import annotations
 import functools
 import json
 import warnings
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from scipy import stats
+
+# --- numbers a user may write ---------------------------------------------------------------
+
+#: Largest size of any number in a case (magnitudes, odds ratios, parameters, weights...). Values
+#: near the float limits overflow in the simulation (1e307 + 1e307 is inf), and no scale a
+#: practitioner uses comes near a million.
+NUMBER_LIMIT = 1e6
+
+
+def _not_bool(value):
+    """YAML reads yes/no/true/false/on/off as booleans; Python would then count them as 1 and 0."""
+    if isinstance(value, bool):
+        raise PydanticCustomError(
+            "bool_not_number",
+            "'{word}' is read as yes/no, not a number; give a number (e.g. 0.4)",
+            {"word": "yes" if value else "no"},
+        )
+    return value
+
+
+#: A finite number, never a yes/no, within +-NUMBER_LIMIT.
+Number = Annotated[
+    float, BeforeValidator(_not_bool), Field(allow_inf_nan=False, ge=-NUMBER_LIMIT, le=NUMBER_LIMIT)
+]
+#: A positive finite number (weights, harm weights).
+Positive = Annotated[float, BeforeValidator(_not_bool), Field(allow_inf_nan=False, gt=0, le=NUMBER_LIMIT)]
+#: A whole number, never a yes/no.
+Count = Annotated[int, BeforeValidator(_not_bool)]
+
 
 # --- published verbal likelihood scales -------------------------------------------------------
 
@@ -104,26 +134,26 @@ class Fixed:
 class Judgement(BaseModel):
     """One practitioner's statement about one quantity. Give exactly one of the forms."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     by: str | None = Field(None, description="who made the judgement (a role, not a name)")
-    weight: float = Field(1.0, gt=0, description="weight in a linear opinion pool")
+    weight: Positive = Field(1.0, description="weight in a linear opinion pool")
     rationale: str | None = None
     # form 1: a verbal likelihood from a published scale (probabilities only)
     verbal: str | None = None
     scale: Literal["uk_yardstick", "icd203"] = "uk_yardstick"
     confidence: Literal["low", "medium", "high"] = "medium"
     # form 2: low / likely / high (10th percentile, median, 90th percentile)
-    low: float | None = None
-    likely: float | None = None
-    high: float | None = None
+    low: Number | None = None
+    likely: Number | None = None
+    high: Number | None = None
     # form 3: quantiles {probability: value}
-    quantiles: dict[float, float] | None = None
+    quantiles: dict[Number, Number] | None = Field(None, max_length=100)
     # form 4: a named distribution with its parameters (preliz names and parametrisation)
     distribution: str | None = None
-    params: dict[str, float] | None = None
+    params: dict[str, Number] | None = Field(None, max_length=10)
     # form 5: a number known exactly
-    value: float | None = None
+    value: Number | None = None
 
     @field_validator("verbal")
     @classmethod
