@@ -28,7 +28,9 @@ group's positives and negatives, done on the score counts (the same as re-weight
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import math
 import warnings
 import zlib
@@ -93,8 +95,10 @@ def _listing(values, limit: int = 12) -> str:
     return ", ".join(f"'{v}'" for v in values[:limit]) + more
 
 
-def _where(index, i: int, line_offset: int | None) -> str:
+def _where(index, i: int, line_offset: int | None, lines=None) -> str:
     """Where a row is, in the user's terms: a line of the file, or the DataFrame's index label."""
+    if lines is not None and 0 <= int(i) < len(lines):
+        return f"line {int(lines[int(i)])}"
     if line_offset is not None:
         return f"line {int(i) + line_offset}"
     return f"row {index[int(i)]!r}"
@@ -148,32 +152,89 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
         raise DecideError(f"{path}: the header line has no {_DELIMITERS.get(delimiter, repr(delimiter))} in it but has "
                           f"{counts[best]} {_DELIMITERS[best]}s; the file looks {_DELIMITERS[best]}-separated: "
                           f"pass --delimiter '{best if best != chr(9) else chr(92) + 't'}' (or leave --delimiter out to detect it)")
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    if len(delimiter) != 1 or delimiter in "\"\r\n" or delimiter.isalnum():
+        raise DecideError(f"--delimiter must be one separator character such as ',' ';' '|' or '\\t', got {delimiter[:20]!r}")
     try:
-        names = list(pd.read_csv(path, sep=delimiter, encoding=enc, nrows=0).columns)
-    except pd.errors.EmptyDataError:
-        raise DecideError(f"{path} is empty: expected a CSV file with a header line naming the columns") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DecideError(f"{path}: could not read the header line: {exc}") from None
-    names = [str(n).strip() for n in names]
+        with open(path, "rb") as fh:
+            text = fh.read().decode(enc, errors="strict")
+    except UnicodeDecodeError as exc:
+        with open(path, "rb") as fh:
+            raise DecideError(_encoding_message(path, fh.read(), exc, enc)) from None
+    names, lines = _check_shape(path, text, delimiter)
     missing = [c for c in columns if c not in names]
     if missing:
         parts = [f"column '{c}' not found{_suggest(c, names)}" for c in missing]
         raise DecideError(f"{path}: " + "; ".join(parts) + f". The file's columns are: {_listing(names, 30)}")
+    wanted = set(columns) | set(optional)
+    twice = sorted({c for c in names if c in wanted and names.count(c) > 1})
+    if twice:
+        where = "; ".join(f"'{c}' is columns {', '.join(str(i + 1) for i, n in enumerate(names) if n == c)}" for c in twice)
+        raise DecideError(f"{path}: the header names {_listing(twice)} more than once ({where}); the audit will not guess "
+                          "which one holds the data: rename or remove the extra column")
+    # Group codes are text: only an empty cell is missing ('NA' or 'None' may be a real group's name).
+    na = {c: ([""] if c in string_columns else list(_NA_TEXT)) for c in wanted}
     try:
-        wanted = set(columns) | set(optional)
-        df = pd.read_csv(path, sep=delimiter, encoding=enc, usecols=lambda c: str(c).strip() in wanted,
-                         dtype={c: str for c in string_columns}, low_memory=False)
-    except UnicodeDecodeError as exc:
-        with open(path, "rb") as fh:
-            raise DecideError(_encoding_message(path, fh.read(), exc, enc)) from None
-    except pd.errors.ParserError as exc:
-        raise DecideError(f"{path}: not a well-formed {_DELIMITERS.get(delimiter, repr(delimiter))}-separated file: {exc}") from None
+        df = pd.read_csv(io.StringIO(text), sep=delimiter, usecols=lambda c: str(c).strip() in wanted,
+                         dtype={c: str for c in string_columns}, low_memory=False, keep_default_na=False,
+                         na_values=na, skip_blank_lines=True)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise DecideError(f"{path}: not a well-formed {_DELIMITERS.get(delimiter, repr(delimiter))}-separated file: "
+                          f"{str(exc)[:200]}") from None
     df.columns = [str(c).strip() for c in df.columns]
     if len(df) == 0:
         raise DecideError(f"{path} has a header line but no data rows")
     df.attrs["source"] = str(path)
+    if len(lines) == len(df):
+        df.attrs["lines"] = lines  # the file's line number of each data row
     df.attrs["line_offset"] = 2  # data row 0 is line 2 of the file
     return df
+
+
+#: Text pandas reads as missing in a number column (its default list).
+_NA_TEXT = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+            "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+
+
+def _check_shape(path, text: str, delimiter: str) -> tuple[list[str], np.ndarray]:
+    """The header's names, and the line each data record starts on; refuses rows with too few or too many fields.
+
+    pandas pads a short row with empty cells (shifting nothing, but emptying the last columns) and
+    either refuses or silently drops a long row's extra fields; either way the row's values may be in
+    the wrong columns, so the audit names those lines and stops.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header, starts, bad, prev = None, [], [], 0
+    try:
+        for record in reader:
+            start, prev = prev + 1, reader.line_num
+            if not record:
+                continue
+            if header is None:
+                header = [f.strip() for f in record]
+                continue
+            if len(record) != len(header):
+                bad.append((start, len(record)))
+            starts.append(start)
+    except csv.Error as exc:
+        raise DecideError(f"{path}: not a well-formed {_DELIMITERS.get(delimiter, repr(delimiter))}-separated file "
+                          f"near line {reader.line_num}: {exc}") from None
+    if header is None:
+        raise DecideError(f"{path} is empty: expected a CSV file with a header line naming the columns")
+    if bad:
+        short = [b for b in bad if b[1] < len(header)]
+        long = [b for b in bad if b[1] > len(header)]
+        parts = []
+        for rows, word in ((short, "fewer"), (long, "more")):
+            if rows:
+                shown = ", ".join(f"line {ln} ({k})" for ln, k in rows[:8]) + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
+                parts.append(f"{len(rows)} row(s) have {word} fields than the header's {len(header)}: {shown}")
+        hint = (" Every data row has one more field than the header: is there a separator at the end of each line?"
+                if long and len(long) == len(starts) and all(k == len(header) + 1 for _, k in long) else "")
+        raise DecideError(f"{path}: " + "; ".join(parts) + ". The audit will not guess which column each value belongs to: "
+                          "fix those lines (a missing or extra separator, or a separator inside a value that needs quotes)." + hint)
+    return header, np.asarray(starts, dtype=np.int64)
 
 
 def _encoding_message(path, data: bytes, exc: UnicodeDecodeError, enc: str) -> str:
@@ -258,20 +319,51 @@ def _scores(values: pd.Series, column: str, where_, score_range, drop_missing: b
                               "every referral needs a score: fill them in, or pass --drop-missing to leave those rows out")
     ok = s[~missing]
     if score_range is not None:
-        lo, hi = score_range
+        lo, hi = check_score_range(score_range)
         out = ~missing & ((s < lo) | (s > hi))
         if out.any():
-            idx = np.flatnonzero(out)
-            raise DecideError(f"column '{column}': {len(idx)} score(s) outside the stated range [{lo:g}, {hi:g}], "
-                              f"e.g. {s[idx[0]]:g} at {where_(idx[0])} (lowest {np.nanmin(s[out]):g}, highest {np.nanmax(s[out]):g})")
+            raise DecideError(f"column '{column}': {_count_share(out)} score(s) outside the stated range [{lo:g}, {hi:g}] "
+                              f"(lowest {np.nanmin(s[out]):g}, highest {np.nanmax(s[out]):g}): {_rows_at(s, out, where_)}; "
+                              "correct them, or state the score's real range with --score-range LOW HIGH")
     elif ok.size:
         inside = ((ok >= 0) & (ok <= 1)).mean()
-        if 0.99 <= inside < 1:
-            idx = np.flatnonzero(~missing & ((s < 0) | (s > 1)))
-            notes.append(f"column '{column}': almost every score is between 0 and 1 but {len(idx)} are not "
-                         f"(e.g. {s[idx[0]]:g} at {where_(idx[0])}); if the score is a probability these are errors "
-                         "(pass --score-range 0 1 to enforce it)")
+        if PROBABILITY_LIKE <= inside < 1:
+            out = ~missing & ((s < 0) | (s > 1))
+            raise DecideError(f"column '{column}': nearly every score lies between 0 and 1, as a probability does, but "
+                              f"{_count_share(out)} do not: {_rows_at(s, out, where_)}. If the score is a probability "
+                              "these are errors: correct them. If the tool's scale is wider, say so with --score-range LOW HIGH")
     return s, (missing if missing.any() else None)
+
+
+#: Without a stated score range, scores are read as probabilities when at least this share lie in [0, 1];
+#: the rest are then refused as errors rather than silently audited.
+PROBABILITY_LIKE = 0.8
+
+
+def check_score_range(score_range) -> tuple[float, float]:
+    """A stated score range as two finite numbers, low below high."""
+    try:
+        lo, hi = (float(v) for v in score_range)
+    except (TypeError, ValueError):
+        raise DecideError(f"the score range must be two numbers LOW HIGH (e.g. 0 1), got {score_range!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise DecideError(f"the score range must be two finite numbers (e.g. 0 1), got {lo:g} {hi:g}")
+    if lo > hi:
+        raise DecideError(f"the score range {lo:g} {hi:g} is reversed: give the lowest possible score first, "
+                          f"e.g. --score-range {hi:g} {lo:g}")
+    if lo == hi:
+        raise DecideError(f"the score range {lo:g} {hi:g} is a single value: give the lowest and the highest possible score")
+    return lo, hi
+
+
+def _count_share(mask: np.ndarray) -> str:
+    return f"{int(mask.sum())} ({mask.mean():.0%})" if mask.mean() >= 0.01 else f"{int(mask.sum())}"
+
+
+def _rows_at(s: np.ndarray, mask: np.ndarray, where_, limit: int = 8) -> str:
+    idx = np.flatnonzero(mask)
+    shown = ", ".join(f"{s[i]:g} at {where_(i)}" for i in idx[:limit])
+    return shown + (f", and {idx.size - limit} more" if idx.size > limit else "")
 
 
 def _score_bins(s: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -336,10 +428,11 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
     groups = [group] if isinstance(group, str) else list(group)
     source = source or data.attrs.get("source", "data")
     line_offset = data.attrs.get("line_offset")
+    lines = data.attrs.get("lines")
     notes: list[str] = []
 
     def where_(i):
-        return _where(data.index, i, line_offset)
+        return _where(data.index, i, line_offset, lines)
 
     if not groups:
         raise DecideError("name at least one group column (--group COLUMN)")
@@ -351,6 +444,15 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
         raise DecideError(how + ", not both")
     if threshold is not None and score is None:
         raise DecideError("--threshold needs a score column (--score COLUMN)")
+    if threshold is not None:
+        try:
+            threshold = float(threshold)
+        except (TypeError, ValueError):
+            raise DecideError(f"--threshold must be a number, got {threshold!r}") from None
+        if not math.isfinite(threshold):
+            raise DecideError(f"--threshold must be a finite number inside the score's range, got {threshold}")
+    if score_range is not None:
+        score_range = check_score_range(score_range)
     needed = [c for c in [score, outcome, flag, *groups] if c is not None]
     missing = [c for c in needed if c not in data.columns]
     if missing:
@@ -402,11 +504,32 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
         if y.size == 0:
             raise DecideError(f"{source}: no rows left after leaving out the empty ones")
     if threshold is not None:
+        if score_range is not None:
+            lo, hi = check_score_range(score_range)
+            scale = f"the stated score range [{lo:g}, {hi:g}]"
+        elif s.min() >= 0 and s.max() <= 1:
+            lo, hi = 0.0, 1.0
+            scale = "0 to 1 (the scores look like probabilities)"
+        else:
+            lo, hi = float(s.min()), float(s.max())
+            scale = f"the range of the scores, {lo:g} to {hi:g} (pass --score-range LOW HIGH to state the tool's own)"
+        if not lo <= threshold <= hi:
+            raise DecideError(f"--threshold {threshold:g} is outside {scale}: choose a threshold inside it")
         f = (s >= threshold).astype(np.int8)
+        if s.min() == s.max():
+            raise DecideError(f"column '{score}' holds the same score, {s.min():g}, for every referral: it cannot tell "
+                              "families apart, so there is nothing to audit; check that --score names the tool's score")
         if not f.any() or f.all():
-            notes.append(f"threshold {threshold:g} flags {'nobody' if not f.any() else 'everybody'} "
-                         f"(scores run from {s.min():g} to {s.max():g}); error rates that need both flagged and "
-                         "unflagged referrals are undefined")
+            raise DecideError(f"--threshold {threshold:g} flags {'nobody' if not f.any() else 'everybody'} (the scores run "
+                              f"from {s.min():g} to {s.max():g}): an audit compares flagged with unflagged families, so "
+                              f"choose a threshold above {s.min():g} and at most {s.max():g}")
+    elif not f.any() or f.all():
+        raise DecideError(f"column '{flag}' is {int(f[0])} for every referral: {'nobody' if not f.any() else 'everybody'} "
+                          "is flagged, so there is nothing to compare; check that --flag names the tool's flag or decision")
+    if not y.any() or y.all():
+        raise DecideError(f"column '{outcome}' is {int(y[0])} for every referral: with {'no' if not y.any() else 'every'} "
+                          "family having the outcome, error rates cannot be measured; check that --outcome names the "
+                          "recorded outcome (1 = it happened)")
     # One combined integer code per row: group, score bin, flag, outcome.
     g = np.zeros(y.size, dtype=np.int64)
     for codes, values in zip(group_codes, group_values):
@@ -849,7 +972,7 @@ def _k_grid(lo: float, hi: float, grid: int) -> np.ndarray:
 
 
 def rate_bounds(cells: np.ndarray, k_range: tuple[float, float], metric: str, grid: int = 61,
-                splits=("low", "high")) -> tuple[np.ndarray, np.ndarray]:
+                splits=("low", "high"), extra_k=()) -> tuple[np.ndarray, np.ndarray]:
     """The lowest and highest value of one rate over every factor k in ``k_range`` and every split.
 
     ``cells`` has shape (..., 4); returns two arrays of shape (...). Each rate is linear in the
@@ -857,7 +980,7 @@ def rate_bounds(cells: np.ndarray, k_range: tuple[float, float], metric: str, gr
     ``splits=("proportional",)`` gives the narrower range under the assumption that mislabelling
     is unrelated to the flag.
     """
-    ks = _k_grid(*k_range, grid)
+    ks = np.unique(np.concatenate([_k_grid(*k_range, grid), np.asarray(extra_k, dtype=float)]))
     c = np.asarray(cells, dtype=float)[..., None, :]
     vals = np.stack([_rate(relabel(c, ks, split=s), metric) for s in splits], axis=-1)
     with warnings.catch_warnings():
@@ -896,12 +1019,17 @@ def label_bias(audit: Audit, ranges=None, *, default=(0.8, 1.25), grid: int = 61
     full = {g: _check_range(g, ranges.get(g, (1.0, 1.0) if g == ref else default)) for g in names}
     lo_q, hi_q = _interval_bounds(audit.settings["interval"])
     cells = audit.cells()
+    tipping = _tipping(cells, names, ref, grid, max_factor)
     rate_rows, bounds, bounds_d, bounds_u = [], {}, {}, {}
     for gi, g in enumerate(names):
+        # Each tipping k inside the group's range is on the grid, so 'parity possible' and the tipping
+        # factor always agree (a k inside the stated range that makes parity possible is seen).
+        tk = tipping.loc[tipping["group"] == g, ["factor_up", "factor_down"]].to_numpy().ravel()
+        extra = tk[np.isfinite(tk) & (tk >= full[g][0]) & (tk <= full[g][1])]
         for metric in LABEL_DEPENDENT:
-            lo, hi = rate_bounds(cells[gi], full[g], metric, grid)
-            dlo, dhi = rate_bounds(audit._joint[g], full[g], metric, grid)
-            ulo, uhi = rate_bounds(cells[gi], full[g], metric, grid, splits=("proportional",))
+            lo, hi = rate_bounds(cells[gi], full[g], metric, grid, extra_k=extra)
+            dlo, dhi = rate_bounds(audit._joint[g], full[g], metric, grid, extra_k=extra)
+            ulo, uhi = rate_bounds(cells[gi], full[g], metric, grid, splits=("proportional",), extra_k=extra)
             bounds[g, metric], bounds_d[g, metric] = (float(lo), float(hi)), (dlo, dhi)
             bounds_u[g, metric] = (float(ulo), float(uhi))
             rate_rows.append(dict(group=g, metric=metric, factor_low=full[g][0], factor_high=full[g][1],
@@ -917,6 +1045,7 @@ def label_bias(audit: Audit, ranges=None, *, default=(0.8, 1.25), grid: int = 61
             (gdlo, gdhi), (rdlo, rdhi) = bounds_d[g, metric], bounds_d[ref, metric]
             (gulo, guhi), (rulo, ruhi) = bounds_u[g, metric], bounds_u[ref, metric]
             rec_g, rec_r = _rate(cells[gi], metric), _rate(cells[names.index(ref)], metric)
+            glo, ghi, rlo, rhi, gulo, guhi, rulo, ruhi = np.array([glo, ghi, rlo, rhi, gulo, guhi, rulo, ruhi], dtype=float)
             with np.errstate(divide="ignore", invalid="ignore"):
                 for scale, rec, lo, hi, dlo, dhi, ulo, uhi, null in (
                         ("ratio", rec_g / rec_r, glo / rhi, ghi / rlo, gdlo / rdhi, gdhi / rdlo, gulo / ruhi, guhi / rulo, 1.0),
@@ -928,12 +1057,18 @@ def label_bias(audit: Audit, ranges=None, *, default=(0.8, 1.25), grid: int = 61
                                           low_interval=float(dlo_q), high_interval=float(dhi_q),
                                           low_if_unrelated=float(ulo), high_if_unrelated=float(uhi),
                                           parity_possible=bool(lo <= null <= hi)))
-    tipping = _tipping(cells, names, ref, grid, max_factor)
     return LabelBias(full, pd.DataFrame(rate_rows), pd.DataFrame(disp_rows), tipping)
 
 
 def _tipping(cells, names, ref, grid, max_factor) -> pd.DataFrame:
-    """Smallest f such that a label-bias factor in [1/f, f] for the group alone makes parity with the reference possible."""
+    """Where parity with the reference first becomes *possible* (not certain) under label bias in one group alone.
+
+    For each group and rate: ``factor_up``, the smallest k >= 1 (recorded outcomes over-counting
+    true ones by k) and ``factor_down``, the largest k <= 1 (under-counting), such that some k
+    between 1 and it, with some split of the mislabelled records, gives the reference's rate;
+    ``factor`` is the nearer of the two as a symmetric factor f (k anywhere in [1/f, f]) and
+    ``nearest_k`` the k itself. NaN (with ``beyond``) when no k up to ``max_factor`` does it.
+    """
     half = 200
     ks = np.exp(np.linspace(-np.log(max_factor), np.log(max_factor), 2 * half + 1))
     r = names.index(ref)
@@ -945,15 +1080,17 @@ def _tipping(cells, names, ref, grid, max_factor) -> pd.DataFrame:
         for metric in LABEL_DEPENDENT:
             ref_val = _rate(cells[r], metric)
             vals = np.stack([_rate(relabel(c, ks[:, None], split=s), metric)[:, 0] for s in ("low", "high")], axis=-1)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                mins, maxs = np.nanmin(vals, axis=1), np.nanmax(vals, axis=1)
-            # Range over k in [ks[half-j], ks[half+j]] for j = 0..half.
-            lo = np.minimum(np.minimum.accumulate(mins[half::-1]), np.minimum.accumulate(mins[half:]))
-            hi = np.maximum(np.maximum.accumulate(maxs[half::-1]), np.maximum.accumulate(maxs[half:]))
-            ok = np.flatnonzero((lo <= ref_val) & (ref_val <= hi)) if np.isfinite(ref_val) else np.array([])
-            rows.append(dict(group=g, metric=metric, factor=float(ks[half + ok[0]]) if ok.size else np.nan,
-                             beyond=f"more than {max_factor:g}" if not ok.size else ""))
+            mins, maxs = np.fmin(vals[:, 0], vals[:, 1]), np.fmax(vals[:, 0], vals[:, 1])
+            found = {}
+            for side, sl in (("up", slice(half, None)), ("down", slice(half, None, -1))):
+                lo, hi = np.fmin.accumulate(mins[sl]), np.fmax.accumulate(maxs[sl])  # range over k from 1 to ks[sl][j]
+                ok = np.flatnonzero((lo <= ref_val) & (ref_val <= hi)) if np.isfinite(ref_val) else np.array([], dtype=int)
+                found[side] = float(ks[sl][ok[0]]) if ok.size else np.nan
+            up, down = found["up"], found["down"]
+            sym = np.fmin(up, 1 / down) if np.isfinite(up) or np.isfinite(down) else np.nan
+            nearest = (np.nan if not np.isfinite(sym) else up if np.isfinite(up) and up <= sym * (1 + 1e-12) else down)
+            rows.append(dict(group=g, metric=metric, factor=float(sym), nearest_k=float(nearest), factor_up=up,
+                             factor_down=down, beyond=f"more than {max_factor:g}" if not np.isfinite(sym) else ""))
     return pd.DataFrame(rows)
 
 

@@ -318,7 +318,10 @@ def test_scores_nan_or_out_of_range():
     df2.loc[3, "score"] = 1.7
     with pytest.raises(DecideError, match=r"outside the stated range \[0, 1\].*1.7 at row 3"):
         _audit(df2, score_range=(0, 1))
-    assert any("1.7" in n for n in _audit(df2).notes)  # without a stated range: a note, not an error
+    # Without a stated range, probability-like scores with a few outside [0, 1] are errors too, naming the rows.
+    with pytest.raises(DecideError, match=r"nearly every score lies between 0 and 1.*1 do not: 1.7 at row 3.*--score-range"):
+        _audit(df2)
+    assert _audit(df2, score_range=(0, 2)).groups["n"].sum() == 200  # a stated wider scale is accepted
     df3 = _rows(200)
     df3["score"] = df3["score"].astype(object)
     df3.loc[4, "score"] = "high"
