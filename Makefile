@@ -8,7 +8,7 @@ BUILD   := build
 export PYTENSOR_FLAGS ?= base_compiledir=$(CURDIR)/$(BUILD)/pytensor
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test setup lab clean
+.PHONY: demo test setup lab clean snapshot
 
 $(STAMP): pyproject.toml constraints.txt
 	@PYBIN=$$(scripts/find-python) || exit 1; \
@@ -26,6 +26,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every page `make demo` wrote, as PNG pages in build/snapshots/ (headless Chromium, no network).
+snapshot: $(STAMP)
+	$(PY) scripts/snapshot --build $(BUILD)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/

@@ -41,3 +41,18 @@ def sync_playwright():
     except ImportError:
         missing("The Python package playwright is not installed; it comes with the project's dev extras")
     return start()
+
+
+def find_chromium() -> str | None:
+    """The path of Debian's Chromium, or None; for scripts (scripts/snapshot) that say themselves what is missing."""
+    for path in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium"):
+        if path and Path(path).exists():
+            return path
+    return None
+
+
+def launch(playwright, executable: str, user_data_dir: str, **options):
+    """Debian's Chromium, headless with the project's flags, in a fresh profile (``user_data_dir``, which should be
+    an empty folder): no first-run pages, sync, component updates or background requests. Returns a browser context."""
+    return playwright.chromium.launch_persistent_context(
+        user_data_dir, executable_path=executable, headless=True, args=CHROMIUM_ARGS, **options)
