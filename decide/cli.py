@@ -88,7 +88,9 @@ def cmd_evidence(args) -> int:
     from decide.evidence import read_evidence
 
     table = read_evidence(args.csv)
-    print(f"{args.csv}: valid. {len(table)} rows of counts for {table['quantity'].nunique()} quantities.")
+    rows, names = len(table), table["quantity"].nunique()
+    print(f"{args.csv}: valid. {rows} row{'s' if rows != 1 else ''} of counts for {names} "
+          f"quantit{'ies' if names != 1 else 'y'}.")
     for name, rows in table.groupby("quantity", sort=True):
         events, total = int(rows["events"].sum()), int(rows["total"].sum())
         horizons = ", ".join(f"{h:g}" for h in sorted(rows["horizon_years"].unique()))

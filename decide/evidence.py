@@ -24,6 +24,7 @@ here is PyMC's own NUTS (``sampler="pymc"``); pass ``sampler="nutpie"`` to use n
 
 from __future__ import annotations
 
+import csv
 import logging
 import math
 import warnings
@@ -49,6 +50,12 @@ COLUMNS: dict[str, str] = {
     "source": "the citation: authors, year, title",
 }
 OPTIONAL_COLUMNS = {"note": "how the counts were derived (e.g. from a published percentage)"}
+
+#: Largest count of children a row may give (more than every child in care in England for a
+#: century); larger numbers are typing errors and would overflow the model's integers.
+MAX_COUNT = 10**9
+#: Largest evidence file read (the examples are under 2 kB).
+MAX_FILE_BYTES = 20_000_000
 
 #: Convergence thresholds (Vehtari et al. 2021): r-hat at most 1.01, at least 100 effective
 #: draws per chain, and no divergent transitions.
@@ -81,13 +88,71 @@ class ConvergenceWarning(UserWarning):
 def read_evidence(path: str | Path) -> pd.DataFrame:
     """Read an evidence CSV and check every row; the file itself is never changed."""
     path = Path(path)
+
+    def refuse(message):
+        raise EvidenceError([Problem("file", None, message)], source=str(path))
+
+    if path.is_dir():
+        refuse("this is a folder, not an evidence file; give the path of a .csv file inside it")
     if not path.is_file():
-        raise EvidenceError([Problem(str(path), None, "no such file")], source=str(path))
+        refuse("no such file; check the path" if not path.exists() else "not an ordinary file; give the path of a .csv file")
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except Exception as exc:  # a malformed CSV: say so rather than show a parser traceback
-        raise EvidenceError([Problem(str(path), None, f"not a readable CSV file ({exc})")], source=str(path)) from None
-    return validate_evidence(raw, source=path.name)
+        size = path.stat().st_size
+        head = path.open("rb").read(8192)
+    except OSError as exc:
+        refuse(f"cannot read this file ({exc.strerror or exc}); check that you may read it")
+    if size > MAX_FILE_BYTES:
+        refuse(f"the file is {size / 1e6:.0f} MB; an evidence file may be at most {MAX_FILE_BYTES / 1e6:g} MB")
+    if not head.strip():
+        refuse("the file is empty; an evidence file starts with the header line: " + ",".join(COLUMNS))
+    if b"\x00" in head:
+        refuse("this is a binary file, not a CSV text file; save the table as CSV (UTF-8)")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        refuse(f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV UTF-8")
+    except OSError as exc:
+        refuse(f"cannot read this file ({exc.strerror or exc}); check that you may read it")
+    return validate_evidence(_parse_csv(text, str(path)), source=path.name)
+
+
+def _parse_csv(text: str, source: str) -> pd.DataFrame:
+    """The rows of a CSV as text, refusing what pandas would silently repair: a column named
+    twice (pandas renames the second), a row with fewer or more fields than the header."""
+    import io
+
+    problems: list[Problem] = []
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
+    header, rows = None, []
+    try:
+        for fields in reader:
+            if not fields or all(not f.strip() for f in fields):
+                continue  # a blank line
+            if header is None:
+                header = [f.strip() for f in fields]
+                seen = set()
+                for name in header:
+                    if name in seen:
+                        problems.append(Problem(f"line {reader.line_num}, header", name,
+                                                "this column is named twice; which one to use would be a guess. "
+                                                "Remove or rename one"))
+                    seen.add(name)
+                continue
+            if len(fields) != len(header):
+                problems.append(Problem(f"line {reader.line_num}", ",".join(fields)[:60],
+                                        f"has {len(fields)} fields but the header has {len(header)}; "
+                                        "check for a missing or extra comma, or text with a comma that needs quotes"))
+                continue
+            rows.append(fields)
+    except csv.Error as exc:
+        raise EvidenceError([Problem(f"line {reader.line_num}", None, f"not a readable CSV file ({exc}); "
+                                     "check for an unclosed quote")], source=source) from None
+    if header is None:
+        raise EvidenceError([Problem("file", None, "the file has no header line; it needs: " + ",".join(COLUMNS))],
+                            source=source)
+    if problems:
+        raise EvidenceError(problems[:50], source=source)
+    return pd.DataFrame(rows, columns=header, dtype=str)
 
 
 def validate_evidence(table: pd.DataFrame, source: str = "evidence table") -> pd.DataFrame:
@@ -120,8 +185,13 @@ def validate_evidence(table: pd.DataFrame, source: str = "evidence table") -> pd
         for column in ("events", "total"):
             value = str(row[column]).strip()
             number = _whole_number(value)
-            if number is None:
+            if number is None and value.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+                bad(column, value, "is not a number (NaN or infinity); give a whole number of children, e.g. 69")
+            elif number is None:
                 bad(column, value, "must be a whole number of children, e.g. 69")
+            elif number > MAX_COUNT:
+                bad(column, value, f"is more than {MAX_COUNT:,} children; check for a typing error")
+                number = None
             elif number < 0:
                 bad(column, value, "cannot be negative: it counts children")
                 number = None
@@ -134,8 +204,8 @@ def validate_evidence(table: pd.DataFrame, source: str = "evidence table") -> pd
             bad("events", row["events"], f"more children had the outcome than were followed (total is {total}); "
                 "check whether the two columns are swapped")
         horizon = _number(str(row["horizon_years"]).strip())
-        if horizon is None or not horizon > 0:
-            bad("horizon_years", row["horizon_years"], "must be a positive number of years, e.g. 2")
+        if horizon is None or not 0 < horizon <= 100:
+            bad("horizon_years", row["horizon_years"], "must be a positive number of years, at most 100, e.g. 2")
             horizon = None
         parsed["horizon_years"].append(horizon)
         for column in ("quantity", "study", "population"):
