@@ -519,6 +519,10 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
         if s.min() == s.max():
             raise DecideError(f"column '{score}' holds the same score, {s.min():g}, for every referral: it cannot tell "
                               "families apart, so there is nothing to audit; check that --score names the tool's score")
+        share = f.mean()
+        if 0 < share < 1 and not 0.05 <= share <= 0.95:
+            notes.append(f"--threshold {threshold:g} flags {share:.1%} of referrals (the scores run from {s.min():g} to "
+                         f"{s.max():g}): check that it is on the score's own scale")
         if not f.any() or f.all():
             raise DecideError(f"--threshold {threshold:g} flags {'nobody' if not f.any() else 'everybody'} (the scores run "
                               f"from {s.min():g} to {s.max():g}): an audit compares flagged with unflagged families, so "
@@ -818,6 +822,8 @@ def audit_counts(counts: Counts | pd.DataFrame, *, reference: str, group=None, p
                     both = bool(informative[gname, metric] and informative[ref, metric])
                     if not both:
                         verdict = "cannot tell (no cases)"
+                    elif scale == "ratio" and not er > 0:
+                        verdict = "cannot tell (reference rate 0)"  # a ratio to a rate of 0 is not defined
                     elif p_out >= decisive:
                         verdict = "outside"
                     elif p_out <= 1 - decisive:

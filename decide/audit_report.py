@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from decide.audit import LABELS, RATES, Audit, LabelBias, audit_counts, count_rows, read_referrals
+from decide.audit import (LABELS, RATES, Audit, LabelBias, audit_counts, check_score_range, count_rows,
+                          read_referrals)
+from decide.defaults import INTERVAL, SEED
 from decide.errors import DecideError
 
 PUNITIVE = ("The flag leads to something a family bears: an investigation, a visit, a record. Then the harm of the tool "
@@ -43,8 +45,107 @@ def _how_flagged(s: dict) -> str:
     return f"the flag is the recorded decision in column '{s['flag_column']}'"
 
 
+#: Plain definitions, given where the words first appear.
+DEFINITIONS = ("Words used here: the selection rate is the share of families the tool flags; the true positive rate "
+               "(TPR) is, of families who went on to have the recorded outcome, the share flagged; the false positive "
+               "rate (FPR) is, of families who did not, the share flagged; the false negative rate (FNR) is, of families "
+               "who did, the share not flagged; the positive predictive value (PPV) is, of families flagged, the share "
+               "who went on to have the outcome; calibration asks whether families given the same score have the "
+               "outcome equally often whatever their group.")
+
+_PHRASES = {
+    "selection_rate": "flagged (selection rate)",
+    "fpr": "flagged when they did not go on to have the outcome (false positive rate)",
+    "fnr": "missed when they did go on to have the outcome (false negative rate)",
+    "ppv": "found to have the outcome when flagged (PPV)",
+}
+
+
+def _num(x, digits: int = 2) -> str:
+    """A number for a sentence; 'not defined' when there is none (never 'nan')."""
+    return f"{x:.{digits}f}" if x is not None and np.isfinite(x) else "not defined"
+
+
+def _ratio_text(row, pct: str) -> str:
+    if not np.isfinite(row["estimate"]):
+        why = "the reference's rate is 0" if "reference rate 0" in row["verdict"] else "no cases in one of the groups"
+        return f"not defined ({why}; {pct} interval {_num(row['lower'])}–{_num(row['upper'])})"
+    return f"{row['estimate']:.2f}× ({pct} interval {_num(row['lower'])}–{_num(row['upper'])})"
+
+
+def _direction(k: float) -> str:
+    """What a label-bias factor k means, in words."""
+    if k >= 1:
+        return f"over-count true outcomes by a factor of {k:.2f} ({k - 1:.0%} more records than outcomes)"
+    return f"under-count them by a factor of {k:.2f} ({1 - k:.0%} of true outcomes unrecorded)"
+
+
+def label_bias_sentences(audit: Audit, lb: LabelBias, metrics=("fpr", "fnr", "ppv")) -> list[str]:
+    """For each disparity called outside tolerance: its range under the stated label bias, whether parity is
+    possible within that range, and the factor at which parity first becomes possible (possible, not certain).
+
+    The two statements are made to agree: when parity is not possible within the stated range, the
+    factor at which it first becomes possible lies beyond that range (tested)."""
+    ref = audit.reference
+    d = audit.disparities[audit.disparities["scale"] == "ratio"].set_index(["metric", "group"])
+    ld = lb.disparities[lb.disparities["scale"] == "ratio"].set_index(["metric", "group"])
+    tip = lb.tipping.set_index(["metric", "group"])
+    out = []
+    for metric in metrics:
+        for grp in audit.group_names:
+            if grp == ref or (metric, grp) not in d.index or d.loc[(metric, grp), "verdict"] != "outside":
+                continue
+            r, t = ld.loc[(metric, grp)], tip.loc[(metric, grp)]
+            lo_g, hi_g = lb.ranges[grp]
+            span = f"{_num(r['low'])} to {_num(r['high'])}" if np.isfinite(r["high"]) else f"{_num(r['low'])} upwards (no upper limit)"
+            text = f"the {LABELS[metric]} ratio for '{grp}' could lie anywhere from {span}"
+            k = t["nearest_k"]
+            inside = np.isfinite(k) and lo_g <= k <= hi_g
+            if r["parity_possible"]:
+                text += (", so parity is possible within the stated range: the disparity could come from how outcomes "
+                         "are recorded rather than from the tool")
+                if np.isfinite(k):
+                    text += f" (it first becomes possible if recorded outcomes in '{grp}' alone {_direction(k)})"
+            else:
+                text += ", so parity is not possible within the stated range"
+                if np.isfinite(k) and not inside:
+                    text += (f"; parity would first become possible (possible, not certain) only if recorded outcomes in "
+                             f"'{grp}' alone {_direction(k)}, beyond that range")
+                elif not np.isfinite(k):
+                    text += f"; no factor up to {t['beyond'].replace('more than ', '')} in '{grp}' alone would make parity possible"
+            out.append(text)
+    return out
+
+
+def disagreement_sentence(audit: Audit, metrics=tuple(_PHRASES)) -> str | None:
+    """One sentence explaining every disparity whose ratio and difference verdicts disagree (both are true)."""
+    d = audit.disparities.set_index(["metric", "group", "scale"])
+    est = audit.groups
+    lo_b, hi_b = audit.settings["ratio_band"]
+    band = audit.settings["difference_band"]
+    parts = []
+    for metric in metrics:
+        for grp in audit.group_names:
+            if grp == audit.reference or (metric, grp, "ratio") not in d.index:
+                continue
+            rv, dv = d.loc[(metric, grp, "ratio"), "verdict"], d.loc[(metric, grp, "difference"), "verdict"]
+            if {rv, dv} != {"outside", "within"}:
+                continue
+            g, r = est.loc[grp, metric], est.loc[audit.reference, metric]
+            ratio, diff = d.loc[(metric, grp, "ratio"), "estimate"], d.loc[(metric, grp, "difference"), "estimate"]
+            why = ("both rates are small, so a gap of a few points is a large proportion" if rv == "outside"
+                   else "both rates are large, so a gap of several points is a small proportion")
+            parts.append(f"{LABELS[metric]} for '{grp}' ({g:.3f} against {r:.3f}) is a ratio of {_num(ratio)}, clearly "
+                         f"{rv} {lo_b:g}–{hi_b:g}, but a difference of {diff:+.3f}, clearly {dv} ±{band:g}: {why}")
+    if not parts:
+        return None
+    return ("The ratio and the difference can give different verdicts, and both are true: " + "; ".join(parts)
+            + ". Which one matters is a choice to make and state before looking: a ratio for rare events, "
+            "a difference for how many families are affected.")
+
+
 def plain_summary(audit: Audit, lb: LabelBias | None = None, intervention: str | None = None) -> list[str]:
-    """The findings in sentences an analyst can read out, most important first."""
+    """The findings in sentences an analyst can read out, most important first; every number from the audit."""
     s, ref = audit.settings, audit.reference
     pct = f"{s['interval']:.0%}"
     lo_b, hi_b = s["ratio_band"]
@@ -53,21 +154,15 @@ def plain_summary(audit: Audit, lb: LabelBias | None = None, intervention: str |
            f"{_how_flagged(s).capitalize()}. The recorded outcome is '{s['outcome_column']}'. Every disparity is "
            f"measured against '{ref}' ({int(g.loc[ref, 'n']):,} referrals), the reference group the analyst named. "
            f"A ratio between {lo_b:g} and {hi_b:g} is treated as tolerable; 'clearly' means a posterior probability of "
-           f"at least {s['decisive']:.0%}."]
+           f"at least {s['decisive']:.0%}.", DEFINITIONS]
     d = audit.disparities[audit.disparities["scale"] == "ratio"].set_index(["metric", "group"])
-    phrases = {
-        "selection_rate": "flagged",
-        "fpr": "flagged when they did not go on to have the outcome (false positive rate)",
-        "fnr": "missed when they did go on to have the outcome (false negative rate)",
-        "ppv": "found to have the outcome when flagged (PPV)",
-    }
-    for metric, phrase in phrases.items():
+    for metric, phrase in _PHRASES.items():
         outside, unclear = [], []
         for grp in audit.group_names:
             if grp == ref or (metric, grp) not in d.index:
                 continue
             row = d.loc[(metric, grp)]
-            text = f"'{grp}' {row['estimate']:.2f}× ({pct} interval {row['lower']:.2f}–{row['upper']:.2f})"
+            text = f"'{grp}' {_ratio_text(row, pct)}"
             if row["verdict"] == "outside":
                 outside.append(text)
             elif row["verdict"].startswith("cannot tell"):
@@ -79,9 +174,12 @@ def plain_summary(audit: Audit, lb: LabelBias | None = None, intervention: str |
             out.append(f"The data cannot tell whether these are within tolerance — how often families are {phrase}: "
                        + "; ".join(unclear) + ".")
     clear = d[(d["verdict"] == "within")].reset_index()
-    clear = clear[clear["metric"].isin(phrases)]
+    clear = clear[clear["metric"].isin(_PHRASES)]
     if len(clear):
         out.append("Clearly within tolerance: " + "; ".join(f"{LABELS[m]} for '{grp}'" for m, grp in zip(clear["metric"], clear["group"])) + ".")
+    both = disagreement_sentence(audit)
+    if both:
+        out.append(both)
     imp = audit.impossibility
     p = imp["base_rate"]
     if p.max() - p.min() > 1e-9:
@@ -89,7 +187,7 @@ def plain_summary(audit: Audit, lb: LabelBias | None = None, intervention: str |
         text = (f"Recorded base rates differ ({p.min():.2f} to {p.max():.2f}), so no tool — this one or any other — "
                 "can give these groups equal PPV and equal false positive and false negative rates at once "
                 "(Chouldechova's identity, checked on these counts).")
-        if len(gap):
+        if len(gap) and np.isfinite(imp.loc[ref, "ppv"]):
             worst = gap.idxmax()
             text += (f" For example, with PPV equal to '{ref}' ({imp.loc[ref, 'ppv']:.2f}) and its own FNR, '{worst}' would "
                      f"need an FPR of {imp.loc[worst, 'fpr_if_equal_ppv']:.2f} (now {imp.loc[worst, 'fpr']:.2f}).")
@@ -99,24 +197,14 @@ def plain_summary(audit: Audit, lb: LabelBias | None = None, intervention: str |
     elif intervention == "assistive":
         out.append(ASSISTIVE)
     if lb is not None:
-        ld = lb.disparities[lb.disparities["scale"] == "ratio"].set_index(["metric", "group"])
-        tip = lb.tipping.set_index(["metric", "group"])
-        fragile = []
-        for metric in ("fpr", "fnr", "ppv"):
-            for grp in audit.group_names:
-                if grp == ref or (metric, grp) not in d.index or d.loc[(metric, grp), "verdict"] != "outside":
-                    continue
-                r = ld.loc[(metric, grp)]
-                f = tip.loc[(metric, grp), "factor"]
-                when = (f"a surveillance factor of {f:.2f} (or {1 / f:.2f}) in '{grp}' alone would be enough to make it vanish"
-                        if np.isfinite(f) else "no factor up to 3 in that group alone would make it vanish")
-                fragile.append(f"the {LABELS[metric]} ratio for '{grp}' could lie anywhere from {r['low']:.2f} to {r['high']:.2f} "
-                               f"({'parity possible' if r['parity_possible'] else 'parity not possible'}); {when}")
+        fragile = label_bias_sentences(audit, lb)
         ranges = sorted({v for k, v in lb.ranges.items() if k != ref})
         span = ", ".join(f"{a:g}–{b:g}" for a, b in ranges)
+        r_lo, r_hi = lb.ranges[ref]
+        as_ref = "recorded as it happened" if r_lo == r_hi == 1 else f"in {r_lo:g}–{r_hi:g}"
         text = ("All of the above takes the recorded outcome as the truth. It is contact with services, which depends on "
                 f"who is watched. If recorded outcomes in each group could be inflated or deflated by a factor in {span} "
-                f"(reference '{ref}' recorded as it happened), the selection rate does not move, but error rates do")
+                f"(the stated range; reference '{ref}' {as_ref}), the selection rate does not move, but error rates do")
         out.append(text + (": " + "; ".join(fragile) + "." if fragile else "; see the label-bias section for each rate's range."))
     if audit.notes:
         out.append("Check the data notes below: " + str(len(audit.notes)) + " thing(s) about the input need attention.")
@@ -140,7 +228,37 @@ def _rates_rows(audit: Audit) -> list[dict]:
     return rows
 
 
+#: Column names as a person reads them in the report's tables (the CSV files keep the short names).
+HEADERS = {
+    "group": "group", "metric": "rate", "scale": "compared as", "estimate": "estimate", "lower": "interval from",
+    "upper": "interval to", "p_outside": "chance outside tolerance", "verdict": "verdict",
+    "base_rate": "share with the outcome (base rate)", "ppv": "PPV", "fnr": "FNR", "fpr": "FPR",
+    "fpr_from_identity": "FPR from the identity", "fpr_if_equal_ppv": "FPR needed for the reference's PPV",
+    "fnr_if_equal_ppv_and_fpr": "FNR needed for the reference's PPV and FPR",
+    "band_label": "score band", "n": "referrals", "positives": "with the outcome", "mean_score": "mean score",
+    "rate": "share with the outcome",
+    "factor_low": "factor from", "factor_high": "factor to", "recorded": "as recorded", "low": "lowest possible",
+    "high": "highest possible", "low_if_unrelated": "lowest, if unrelated to the flag",
+    "high_if_unrelated": "highest, if unrelated to the flag", "low_interval": "lowest, with sampling uncertainty",
+    "high_interval": "highest, with sampling uncertainty", "parity_possible": "parity possible in the stated range?",
+    "factor": "factor at which parity first becomes possible",
+    "factor_up": "over-recording factor at which parity first becomes possible",
+    "factor_down": "under-recording factor at which parity first becomes possible",
+}
+
+
+def _identity_error(imp: pd.DataFrame) -> str:
+    err = np.abs(imp["fpr"] - imp["fpr_from_identity"]).to_numpy(dtype=float)
+    err = err[np.isfinite(err)]
+    return f"{err.max():.1e}" if err.size else "not defined: no group has both flagged and unflagged families with and without the outcome"
+
+
 def _table_html(df: pd.DataFrame, digits: int = 3) -> str:
+    """A table for people: plain column names, yes/no for true/false, '–' for a number that is not defined."""
+    df = _finite_table(df).rename(columns=HEADERS)
+    for c in df.columns:
+        if df[c].dtype == bool:
+            df[c] = df[c].map({True: "yes", False: "no"})
     return df.to_html(index=False, float_format=lambda v: f"{v:.{digits}f}", na_rep="–", border=0, classes="data")
 
 
@@ -184,31 +302,54 @@ def report_html(audit: Audit, lb: LabelBias, *, title: str | None = None, interv
         disparities_html=_table_html(disp),
         impossibility_html=_table_html(imp[["group", "base_rate", "ppv", "fnr", "fpr", "fpr_from_identity", "fpr_if_equal_ppv",
                                             "fnr_if_equal_ppv_and_fpr"]]),
-        identity_max_error=float(np.nanmax(np.abs(imp["fpr"] - imp["fpr_from_identity"]))),
+        identity_max_error_text=_identity_error(imp), definitions=DEFINITIONS,
         calibration_html=_table_html(cal) if cal is not None else None,
         label_bias_ranges=[(g, lo, hi) for g, (lo, hi) in lb.ranges.items()],
         label_bias_rates_html=_table_html(lbr[["group", "metric", "factor_low", "factor_high", "recorded", "low", "high",
                                                "low_if_unrelated", "high_if_unrelated", "low_interval", "high_interval"]]),
         label_bias_disp_html=_table_html(lbd[["group", "metric", "recorded", "low", "high", "low_if_unrelated", "high_if_unrelated",
-                                              "low_interval", "high_interval", "parity_possible", "factor"]]),
+                                              "low_interval", "high_interval", "parity_possible", "factor_up", "factor_down"]]),
         punitive=PUNITIVE, assistive=ASSISTIVE, intervention=intervention,
         command=command, version=__version__,
     )
 
 
-def write_report(audit: Audit, lb: LabelBias, out, *, force: bool = False, csv: bool = True, **kw) -> list[Path]:
-    """Write the HTML report and, beside it, one CSV per table (OUT_groups.csv, OUT_disparities.csv, ...)."""
-    from decide._html import write_new
+#: The tables written beside the report, by file-name suffix.
+TABLE_NAMES = ("groups", "rates", "disparities", "calibration", "impossibility", "counts", "label_bias_rates",
+               "label_bias_disparities", "label_bias_tipping")
 
+
+def output_paths(out, csv: bool = True) -> list[Path]:
+    """Every file `decide audit` writes: the report first, then one CSV per table beside it."""
     out = Path(out)
-    written = []
+    return [out] + ([out.with_name(f"{out.stem}_{name}.csv") for name in TABLE_NAMES] if csv else [])
+
+
+def _finite_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Infinite numbers (a ratio to a rate of 0) become empty cells: 'not defined', never 'inf'."""
+    num = table.select_dtypes("number").columns
+    if len(num):
+        table = table.copy()
+        table[num] = table[num].replace([np.inf, -np.inf], np.nan)
+    return table
+
+
+def write_report(audit: Audit, lb: LabelBias, out, *, force: bool = False, csv: bool = True, inputs=(), **kw) -> list[Path]:
+    """Write the HTML report and, beside it, one CSV per table (OUT_groups.csv, OUT_disparities.csv, ...).
+
+    Every path is checked before anything is written (an input is never overwritten, even with
+    ``force``), and every CSV is spreadsheet-safe: text that a spreadsheet would run as a formula
+    is neutralised, numbers are untouched, and a value that is not defined is an empty cell.
+    """
+    from decide._html import write_new
+    from decide.files import plan_outputs, safe_csv
+
+    paths = plan_outputs(output_paths(out, csv), inputs=inputs, force=force)
+    texts = [report_html(audit, lb, **kw)]
     if csv:
         tables = dict(audit.tables(), label_bias_rates=lb.rates, label_bias_disparities=lb.disparities, label_bias_tipping=lb.tipping)
-        for name, table in tables.items():
-            path = out.with_name(f"{out.stem}_{name}.csv")
-            written.append(write_new(path, table.to_csv(index=False), force=force))
-    written.insert(0, write_new(out, report_html(audit, lb, **kw), force=force))
-    return written
+        texts += [safe_csv(_finite_table(tables[name]), index=False) for name in TABLE_NAMES]
+    return [write_new(path, text, force=force) for path, text in zip(paths, texts)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -217,22 +358,67 @@ def write_report(audit: Audit, lb: LabelBias, out, *, force: bool = False, csv: 
 
 
 def _label_bias_spec(specs: list[str] | None, default=(0.8, 1.25)):
-    """--label-bias LO:HI (every group but the reference) and/or GROUP=LO:HI (one group)."""
+    """--label-bias LO:HIGH (every group but the reference) and/or GROUP=LO:HIGH (one group); checked here."""
     ranges, all_groups = {}, default
     for spec in specs or []:
         group, _, rng = spec.rpartition("=")
         try:
             lo, hi = (float(v) for v in rng.split(":"))
         except ValueError:
-            raise DecideError(f"--label-bias {spec!r}: write LOW:HIGH (e.g. 0.8:1.25) or GROUP=LOW:HIGH") from None
-        if group:
+            raise DecideError(f"--label-bias {spec[:60]!r}: write LOW:HIGH (e.g. 0.8:1.25) or GROUP=LOW:HIGH") from None
+        if not (np.isfinite(lo) and np.isfinite(hi) and 0 < lo <= hi):
+            raise DecideError(f"--label-bias {spec[:60]!r}: LOW and HIGH must be finite with 0 < LOW <= HIGH "
+                              "(1 = recorded as it happened; e.g. 0.8:1.25)")
+        if hi / lo > 100:
+            raise DecideError(f"--label-bias {spec[:60]!r}: a factor range wider than 100-fold says nothing; "
+                              "give a range you can argue for, e.g. 0.8:1.25")
+        if group.strip():
             ranges[group.strip()] = (lo, hi)
+        elif group:
+            raise DecideError(f"--label-bias {spec[:60]!r}: the group name before '=' is empty")
         else:
             all_groups = (lo, hi)
     return ranges, all_groups
 
 
+#: Largest number of Monte Carlo draws `decide audit` accepts: more only costs memory.
+MAX_AUDIT_DRAWS = 200_000
+
+
+def _check_arguments(args) -> None:
+    """Refuse bad settings before reading anything, with the fix."""
+    import math
+
+    if args.seed < 0:
+        raise DecideError(f"--seed must be a whole number 0 or more, got {args.seed}")
+    if not 100 <= args.draws <= MAX_AUDIT_DRAWS:
+        raise DecideError(f"--draws must be between 100 and {MAX_AUDIT_DRAWS:,}, got {args.draws:,}")
+    for name, value in (("--interval", args.interval), ("--decisive", args.decisive),
+                        ("--difference-band", args.difference_band)):
+        if not math.isfinite(value):
+            raise DecideError(f"{name} must be a finite number, got {value}")
+    lo, hi = args.ratio_band
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < 1 < hi):
+        raise DecideError(f"--ratio-band must be two finite numbers with LOW below 1 and HIGH above it "
+                          f"(e.g. 0.8 1.25), got {lo:g} {hi:g}")
+    if not 1 <= args.bands <= 100:
+        raise DecideError(f"--bands must be between 1 and 100, got {args.bands}")
+    if args.threshold is not None and not math.isfinite(args.threshold):
+        raise DecideError(f"--threshold must be a finite number inside the score's range, got {args.threshold}")
+    if args.score_range is not None:
+        check_score_range(args.score_range)
+    if args.counts and (args.threshold is not None or args.score or args.flag or args.outcome):
+        raise DecideError("with --counts the table already holds flag, outcome and n columns: leave out "
+                          "--threshold, --score, --flag and --outcome")
+
+
 def cmd_audit(args) -> int:
+    from decide.files import plan_outputs
+
+    _check_arguments(args)
+    ranges, default = _label_bias_spec(args.label_bias)
+    # Every output path is checked before anything is read or written: a refusal leaves nothing behind.
+    plan_outputs(output_paths(args.output, not args.no_csv), inputs=[args.data], force=args.force)
     notes: list[str] = []
     groups = args.group
     if args.counts:
@@ -253,14 +439,13 @@ def cmd_audit(args) -> int:
     if args.counts:
         result.settings.update(source=str(args.data), outcome_column="outcome")
         result.notes[:0] = notes
-    ranges, default = _label_bias_spec(args.label_bias)
     lb = result.label_bias(ranges, default=default)
     for note in result.notes:
         print(f"decide audit: warning: {note}", file=sys.stderr)
     command = "decide audit " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
-    written = write_report(result, lb, args.output, force=args.force, csv=not args.no_csv,
+    written = write_report(result, lb, args.output, force=args.force, csv=not args.no_csv, inputs=[args.data],
                            intervention=args.intervention, title=args.title, command=command)
-    for line in plain_summary(result, lb, args.intervention)[1:4]:
+    for line in plain_summary(result, lb, args.intervention)[2:5]:
         print("- " + line)
     print(f"wrote {written[0]}" + (f" and {len(written) - 1} CSV tables beside it" if len(written) > 1 else ""))
     return 0
@@ -290,9 +475,9 @@ def register(subparsers) -> None:
                    help="what the flag leads to: an investigation (punitive) or support (assistive); shapes the guidance")
     p.add_argument("--prior", choices=["jeffreys", "uniform"], default="jeffreys",
                    help="Beta prior on every rate: Jeffreys Beta(1/2,1/2) (default) or uniform Beta(1,1)")
-    p.add_argument("--interval", type=float, default=0.9, help="posterior interval width (default 0.9)")
+    p.add_argument("--interval", type=float, default=INTERVAL, help=f"posterior interval width (default {INTERVAL:g})")
     p.add_argument("--draws", type=int, default=4000, help="Monte Carlo draws for disparities (default 4000)")
-    p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same numbers (default 1)")
+    p.add_argument("--seed", type=int, default=SEED, help=f"random seed; the same seed gives the same numbers (default {SEED})")
     p.add_argument("--ratio-band", type=float, nargs=2, default=[0.8, 1.25], metavar=("LOW", "HIGH"),
                    help="tolerable range for ratios (default 0.8 1.25, the four-fifths rule both ways)")
     p.add_argument("--difference-band", type=float, default=0.05, metavar="D",

@@ -9,7 +9,8 @@ import pandas as pd
 from decide.audit import LABELS
 
 #: Verdict -> colour (colour-blind-safe Okabe-Ito).
-VERDICT_COLOURS = {"outside": "#D55E00", "within": "#009E73", "cannot tell": "#777777", "cannot tell (no cases)": "#BBBBBB"}
+VERDICT_COLOURS = {"outside": "#D55E00", "within": "#009E73", "cannot tell": "#777777", "cannot tell (no cases)": "#BBBBBB",
+                   "cannot tell (reference rate 0)": "#BBBBBB"}
 GROUP_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 KEY_METRICS = ("selection_rate", "fpr", "fnr", "ppv", "npv", "auc")
@@ -65,29 +66,49 @@ def forest(disparities: pd.DataFrame, *, reference: str, scale: str = "ratio", m
     return fig
 
 
+#: Panel titles in plain words (the short label in brackets, as the report's tables use it).
+PLAIN_TITLES = {
+    "base_rate": "Had the recorded outcome\n(base rate)",
+    "selection_rate": "Flagged by the tool\n(selection rate)",
+    "tpr": "Flagged, of those with the outcome\n(true positive rate, TPR)",
+    "fpr": "Flagged, of those without the outcome\n(false positive rate, FPR)",
+    "fnr": "Not flagged, of those with the outcome\n(false negative rate, FNR)",
+    "tnr": "Not flagged, of those without the outcome\n(true negative rate, TNR)",
+    "ppv": "Had the outcome, of those flagged\n(positive predictive value, PPV)",
+    "npv": "No outcome, of those not flagged\n(negative predictive value, NPV)",
+    "fdr": "No outcome, of those flagged\n(false discovery rate)",
+    "for": "Had the outcome, of those not flagged\n(false omission rate)",
+}
+
+
 def rates_by_group(rates: pd.DataFrame, *, reference: str, metrics=("base_rate", "selection_rate", "tpr", "fpr", "ppv", "npv"),
-                   interval: float = 0.9):
-    """One panel per rate: each group's estimate with its posterior interval."""
+                   interval: float = 0.9, ncols: int = 2):
+    """One panel per rate, ``ncols`` to a row so each is wide enough to read: each group's estimate and interval."""
     groups = list(dict.fromkeys(rates["group"]))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(2.1 * len(metrics) + 1.6, 0.35 * len(groups) + 1.5), sharey=True)
-    for ax, m in zip(np.atleast_1d(axes), metrics):
+    nrows = -(-len(metrics) // ncols)
+    panel_h = 0.42 * len(groups) + 1.3
+    fig, axes = plt.subplots(nrows, ncols, figsize=(11, panel_h * nrows + 0.9), sharey=True, squeeze=False)
+    labels = [g + (" (reference)" if g == reference else "") for g in groups]
+    y = np.arange(len(groups))[::-1]
+    for ax, m in zip(axes.ravel(), metrics):
         r = rates[rates["metric"] == m].set_index("group").reindex(groups)
-        y = np.arange(len(groups))[::-1]
         for yi, (g, row) in zip(y, r.iterrows()):
             c = "#000000" if g == reference else "#0072B2"
-            ax.plot([row["lower"], row["upper"]], [yi, yi], color=c, lw=2)
-            ax.plot(row["estimate"], yi, "o", color=c, ms=5, markerfacecolor="white" if not row["informative"] else c)
-        ax.set_title(LABELS[m], fontsize=10)
+            ax.plot([row["lower"], row["upper"]], [yi, yi], color=c, lw=2.4)
+            ax.plot(row["estimate"], yi, "o", color=c, ms=6, markerfacecolor="white" if not row["informative"] else c)
+        ax.set_title(PLAIN_TITLES.get(m, LABELS[m]), fontsize=10.5)
         lo, hi = float(np.nanmin(r["lower"])), float(np.nanmax(r["upper"]))
         pad = max(0.01, 0.15 * (hi - lo))
         ax.set_xlim(max(0.0, lo - pad), min(1.0, hi + pad))  # zoomed in, so narrow intervals can be seen
-        ax.locator_params(axis="x", nbins=3)
+        ax.locator_params(axis="x", nbins=5)
         ax.grid(axis="x", color="#EEEEEE")
-        ax.set_xlabel("proportion", fontsize=8)
-    ax0 = np.atleast_1d(axes)[0]
-    ax0.set_yticks(np.arange(len(groups))[::-1], [g + (" (reference)" if g == reference else "") for g in groups], fontsize=8.5)
-    fig.suptitle(f"Rates by group with {interval:.0%} posterior intervals (each panel zoomed to its range; "
-                 "hollow: no cases, prior only)", fontsize=10.5)
+        ax.tick_params(labelsize=9.5)
+        ax.set_xlabel("share of families (0 to 1)", fontsize=9.5)
+        ax.set_yticks(y, labels, fontsize=9.5)
+    for ax in axes.ravel()[len(metrics):]:
+        ax.set_visible(False)
+    fig.suptitle(f"Rates by group with {interval:.0%} posterior intervals\n(each panel zoomed to its own range; "
+                 "hollow dot: no cases, so the interval is the prior alone)", fontsize=11)
     fig.tight_layout()
     return fig
 
