@@ -70,8 +70,10 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 120, keep_ipynb: bool
     return out, seconds
 
 
-def record_times(times: dict[str, float], path: Path = RUN_TIMES) -> None:
-    """Keep the measured times in ``path``, one entry per notebook with its date and the machine's cores.
+def record_times(times: dict[str, float], path: Path = RUN_TIMES, loads: dict[str, float] | None = None) -> None:
+    """Keep the measured times in ``path``, one entry per notebook with its date, the machine's cores and how
+    busy the machine was (the load average just after the run: near 1 on a quiet machine, as the run itself
+    counts; well above the core count means the time is inflated by other work).
 
     Notebooks not run this time keep their earlier entry, so running a few does not lose the rest.
     """
@@ -83,6 +85,8 @@ def record_times(times: dict[str, float], path: Path = RUN_TIMES) -> None:
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     for name, seconds in times.items():
         entries[name] = {"seconds": round(seconds, 1), "measured": now, "cores": os.cpu_count()}
+        if loads and name in loads:
+            entries[name]["load_average"] = round(loads[name], 1)
     data = {
         "about": ("Seconds each notebook took to execute top to bottom on a fresh kernel (kernel start included), "
                   "as measured by `make demo` (scripts/demo.py) on a machine with the stated number of cores. "
@@ -107,18 +111,19 @@ def main(argv=None) -> int:
     (out_dir / "reports").mkdir(parents=True, exist_ok=True)
     notebooks = [Path(p).resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     failed = []
-    times = {}
+    times, loads = {}, {}
     print(f"Executing {len(notebooks)} notebook(s) into {out_dir / 'notebooks'}")
     for nb in notebooks:
         try:
             out, seconds = run_notebook(nb, out_dir / "notebooks", keep_ipynb=args.keep_ipynb)
             times[nb.stem] = seconds
+            loads[nb.stem] = os.getloadavg()[0]
             print(f"  {seconds:6.1f} s  {nb.name:45s} -> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
         except Exception as exc:  # report every failure, then exit non-zero
             failed.append(nb.name)
             print(f"  FAILED   {nb.name}: {type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}")
     if times and not args.no_times:
-        record_times(times, Path(args.times))
+        record_times(times, Path(args.times), loads)
         print(f"Times recorded in {args.times} ({os.cpu_count()} cores)")
     reports = []
     for cmd, out in ([] if args.no_reports else example_reports(out_dir / "reports")):
@@ -140,12 +145,29 @@ def main(argv=None) -> int:
     return 0
 
 
+def example_record(case: str = "return_home", folder: Path = ROOT / "data" / "records") -> str:
+    """The newest example record of ``case`` (the last in its folder's chain), relative to the project.
+
+    A record's file name holds its hash, which changes whenever the library's numbers do
+    (scripts/make_example_record.py then chains a new record), so it is looked up, not written here.
+    """
+    def sequence(path: Path) -> int:
+        try:
+            return int(json.loads(path.read_text(encoding="utf-8"))["record"]["chain"]["sequence"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+
+    found = sorted(folder.glob(f"{case}_*.json"), key=lambda p: (sequence(p), p.name))
+    path = found[-1] if found else folder / f"{case}_DATE_HASH.json"  # decide review then says no such record
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 #: The example reports: (arguments to `decide`, output file name). One line per report.
 EXAMPLE_REPORTS: list[tuple[list[str], str]] = [
     (["audit", "data/synthetic/referrals.csv", "--score", "risk_score", "--outcome", "re_referred", "--group", "deprivation",
       "--group", "area", "--threshold", "0.3", "--reference", "less deprived,North", "--intervention", "punitive",
       "--label-bias", "1:1.5"], "audit.html"),
-    (["review", "data/records/return_home_2026-10-05_37e227b3433f.json", "--outcome", "re-abuse or neglect"], "review.html"),
+    (["review", example_record(), "--outcome", "re-abuse or neglect"], "review.html"),
     (["report", "data/cases/return_home.yaml"], "return_home.html"),
     (["report", "data/cases/permanence.yaml"], "permanence.html"),
 ]

@@ -456,3 +456,16 @@ def test_stated_run_time_matches_the_measured_one(notebook):
     assert fair_statement(stated, measured), (
         f"{notebook} says about {stated:g} s, but `make demo` measured {measured:g} s on {entry['cores']} cores "
         f"({entry['measured']}): say about {rounded} seconds")
+
+
+def test_demo_keeps_earlier_times_when_it_runs_a_few_notebooks(tmp_path):
+    from demo import record_times
+
+    path = tmp_path / "run_times.json"
+    record_times({"01_a": 12.34}, path, {"01_a": 1.2})
+    record_times({"02_b": 40.0}, path)
+    record_times({"01_a": 14.0}, path)
+    times = json.loads(path.read_text(encoding="utf-8"))["notebooks"]
+    assert times["01_a"]["seconds"] == 14.0 and times["02_b"]["seconds"] == 40.0
+    assert times["01_a"]["cores"] == os.cpu_count()
+    assert "load_average" not in times["01_a"]          # the newer run gave no load, so the old one is not kept with it
