@@ -11,7 +11,10 @@ the decision-makers could have seen on the day. Then it says:
   the harm weight, and how likely the record thought it was that an input lay beyond them);
 * a checklist drawn from published risk principles (paraphrased, with sources).
 
-The outcome is never used to update the record's numbers: that is the point.
+The outcome is never used to update the record's numbers: that is the point. The review also says
+which guarantee the record itself has (signed with a trusted key, or protected only against
+accidental change); given trusted public keys, it refuses a record that is unsigned, signed by
+another key, or changed since it was signed.
 """
 
 from __future__ import annotations
@@ -29,7 +32,15 @@ import pandas as pd
 from decide.compare import harm_weight_switches as weight_switches  # noqa: F401 (used below and re-exported)
 from decide.errors import DecideError
 from decide.judge import UK_YARDSTICK
-from decide.record import NUMERIC_PACKAGES, Record, analysis_numbers, canonical_json, installed_versions, load_record
+from decide.record import (
+    NUMERIC_PACKAGES,
+    Record,
+    analysis_numbers,
+    canonical_json,
+    check_signature,
+    installed_versions,
+    load_record,
+)
 
 #: Conventions for the verdict on the choice (stated in every report, so a reader can disagree).
 CLOSE_CALL_PROBABILITY_BEST = 0.2
@@ -58,7 +69,8 @@ PRINCIPLES = [
     ("every-option",
      "Were the harms and benefits of every option weighed, including leaving things as they were? (There is no "
      "option free of harm.)",
-     "decide's framing of a decision (DESIGN.md): every option carries some chance of harm and of benefit"),
+     "decide's own framing of a decision, not a published principle: no option is free of harm, so every option, "
+     "including leaving things as they are, is weighed for its harms and its benefits"),
     ("would-have-changed",
      "Could anything that was knowable at the time, and reasonably obtainable, have changed the choice? (See the "
      "switch points above: would finding it out have been realistic, and worth the delay for the child?)",
@@ -88,6 +100,7 @@ class Review:
     reproduced: dict = field(default_factory=dict)  # which stored tables were reproduced
     notes: list[str] = field(default_factory=list)
     how_reproduced: str = "exactly"  # or "to within ... %" (re-computed on another kind of processor)
+    guarantee: str = ""  # which protection the record has (signed and checked, or only against accidental change)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -226,8 +239,8 @@ def _check_outcomes(record: Record, option: str, names: list[str], flag: str) ->
             raise DecideError(
                 f"{flag} '{n}' is not an outcome the record listed for '{option}'"
                 + (f" (did you mean '{close[0]}'?)" if close else "")
-                + f"; its outcomes are: {'; '.join(have)}. An outcome nobody listed is itself a finding: say so in "
-                  "the review's notes (it was an unknown unknown), rather than naming it here"
+                + f"; its outcomes are: {'; '.join(have)}. An outcome nobody listed is itself a finding (it was an "
+                  "unknown unknown): record it in the review meeting's own notes, rather than naming it here"
             )
 
 
@@ -281,41 +294,68 @@ def judge_choice(record: Record, option: str) -> dict:
     row = summ.loc[option]
     span = best_weights(summ, option, low, high)
     lead = float(ranked.iloc[0] - row["expected_value"])
-    if option == best:
+    departs = option != best
+    if not departs:
         verdict = "reasonable"
         because = (f"On the record's own numbers '{option}' had the highest expected value ({row['expected_value']:.1f} "
                    f"points at harm weight {w:g}); it was best in {row['probability_best']:.0%} of the possible worlds.")
     elif span is not None:
-        verdict = "defensible"
-        because = (f"At harm weight {w:g} '{best}' had the highest expected value, {lead:.1f} points above '{option}'. "
-                   f"But how heavily harm is weighed against benefit is a contestable value, and the record allowed "
-                   f"weights from {low:g} to {high:g}: with a weight between {span[0]:.2f} and {span[1]:.2f} '{option}' "
-                   "would have had the highest expected value.")
+        side = "lower" if span[1] <= w else "higher"
+        verdict = f"defensible only at a {side} harm weight than the record used"
+        because = (f"The team's choice departed from the record's own analysis: at the harm weight the record itself used "
+                   f"({w:g}), '{best}' had the highest expected value, {lead:.1f} points above '{option}'. '{option}' would "
+                   f"have had the highest expected value only with a harm weight between {span[0]:.2f} and {span[1]:.2f}, "
+                   f"{side} than the record's {w:g} (it allowed {low:g} to {high:g}). How heavily harm is weighed against "
+                   f"benefit is a contestable value, so the choice can be defended only if the team weighed harm "
+                   f"{'less' if side == 'lower' else 'more'} heavily than its own record did; the reasons recorded on the "
+                   "day should say so.")
     elif row["probability_best"] >= CLOSE_CALL_PROBABILITY_BEST:
         verdict = "a close call"
-        because = (f"'{best}' had the highest expected value, {lead:.1f} points above '{option}', at every harm weight the "
-                   f"record allowed; but '{option}' was best in {row['probability_best']:.0%} of the possible worlds, so the "
-                   "record's own uncertainty left real room for it.")
+        because = (f"The team's choice departed from the record's own analysis: '{best}' had the highest expected value, "
+                   f"{lead:.1f} points above '{option}', at every harm weight the record allowed ({low:g} to {high:g}); but "
+                   f"'{option}' was best in {row['probability_best']:.0%} of the possible worlds, so the record's own "
+                   "uncertainty left real room for it.")
     else:
         verdict = "not supported by the record"
-        because = (f"'{best}' had the highest expected value at every harm weight the record allowed ({low:g} to {high:g}); "
-                   f"'{option}' was {lead:.1f} points lower and best in only {row['probability_best']:.0%} of the possible "
-                   "worlds. The reasons given on the day should explain what the analysis left out.")
+        because = (f"The team's choice departed from the record's own analysis: '{best}' had the highest expected value at "
+                   f"every harm weight the record allowed ({low:g} to {high:g}); '{option}' was {lead:.1f} points lower "
+                   f"and best in only {row['probability_best']:.0%} of the possible worlds. The reasons given on the day "
+                   "should explain what the analysis left out.")
     return {
-        "verdict": verdict, "because": because, "option": option, "best": best, "lead_of_best": lead,
+        "verdict": verdict, "because": because, "option": option, "best": best, "lead_of_best": lead, "departs": departs,
         "rank": int(list(ranked.index).index(option)) + 1, "of": len(ranked),
         "expected_value": float(row["expected_value"]), "lower": float(row["lower"]), "upper": float(row["upper"]),
         "probability_best": float(row["probability_best"]), "expected_regret": float(row["expected_regret"]),
         "best_weights": span, "harm_weight": w, "harm_weight_range": (low, high),
-        "rule": (f"reasonable: highest expected value at the recorded harm weight; defensible: highest at some harm "
-                 f"weight in the recorded range; a close call: best in at least {CLOSE_CALL_PROBABILITY_BEST:.0%} of possible "
-                 "worlds; otherwise not supported by the record. These are conventions of decide, not rules of law or practice."),
+        "rule": (f"reasonable: the highest expected value at the harm weight the record used; defensible only at a "
+                 f"lower (or higher) harm weight: the highest at some other weight the record allowed, so the choice "
+                 f"departs from the record's own analysis; a close call: best in at least "
+                 f"{CLOSE_CALL_PROBABILITY_BEST:.0%} of the possible worlds although another option had the highest "
+                 "expected value at every allowed weight; otherwise not supported by the record. These are conventions "
+                 "of decide, not rules of law or practice."),
     }
 
 
-def input_switches(record: Record, sim, n: int = SWITCH_INPUTS) -> pd.DataFrame:
-    """For the inputs that move the choice most: the value at which the preferred option switches, and how likely
-    the record thought it was that the input lay beyond it (everything from the record's own draws)."""
+def switch_meaning(chosen: str, below: str, above: str, middle: float, at: float, chance_beyond: float) -> str:
+    """What one switch point says about the chosen option, in a sentence built from which side favours it.
+
+    The record's middle value lies on one side of the switch; ``chance_beyond`` is the record's
+    chance that the input lay on the other side. A small chance supports the choice only if the
+    chosen option is the one favoured on the middle's side."""
+    near, far = (below, above) if middle <= at else (above, below)
+    if chosen == near:
+        return (f"supports the choice as far as the record could tell: it gave a {chance_beyond:.0%} chance that this "
+                f"input lay where '{far}' would have been preferred to '{chosen}'")
+    if chosen == far:
+        return (f"the chosen '{chosen}' is preferred only beyond this point, and the record gave that a "
+                f"{chance_beyond:.0%} chance; at its middle value '{near}' was preferred")
+    return f"a switch between '{below}' and '{above}', neither of them the chosen '{chosen}'"
+
+
+def input_switches(record: Record, sim, n: int = SWITCH_INPUTS, chosen: str | None = None) -> pd.DataFrame:
+    """For the inputs that move the choice most: the value at which the preferred option switches, how likely
+    the record thought it was that the input lay beyond it (everything from the record's own draws), and what
+    that means for the ``chosen`` option (default: the record's)."""
     from decide.compare import threshold
 
     torn = record.table("tornado")
@@ -326,15 +366,16 @@ def input_switches(record: Record, sim, n: int = SWITCH_INPUTS) -> pd.DataFrame:
         j = sim.model.quantities.index(name)
         draws = q[:, j]
         for _, s in t.switches.iterrows():
+            middle, at = float(np.median(draws)), float(s["value"])
+            beyond = float(np.mean(draws > at) if middle <= at else np.mean(draws < at))
             rows.append({
                 "quantity": name, "description": sim.model.labels.get(name, name),
-                "record_middle": float(np.median(draws)), "switch_at": float(s["value"]),
-                "below": s["from_option"], "above": s["to_option"],
-                "record_chance_beyond": float(np.mean(draws > s["value"]) if np.median(draws) <= s["value"]
-                                              else np.mean(draws < s["value"])),
+                "record_middle": middle, "switch_at": at, "below": s["from_option"], "above": s["to_option"],
+                "record_chance_beyond": beyond,
+                "meaning": switch_meaning(chosen or record.chosen, s["from_option"], s["to_option"], middle, at, beyond),
             })
     return pd.DataFrame(rows, columns=["quantity", "description", "record_middle", "switch_at", "below", "above",
-                                       "record_chance_beyond"])
+                                       "record_chance_beyond", "meaning"])
 
 
 def checklist(record: Record, choice: dict, switches: pd.DataFrame, how_reproduced: str = "exactly") -> list[dict]:
@@ -367,10 +408,17 @@ def checklist(record: Record, choice: dict, switches: pd.DataFrame, how_reproduc
 
 
 def review(record: Record | str | os.PathLike, happened: list[str] | str = (), *, not_happened=(),
-           option: str | None = None) -> Review:
-    """Review a record against what later happened (outcomes that happened, and optionally ones that did not)."""
+           option: str | None = None, trust=None) -> Review:
+    """Review a record against what later happened (outcomes that happened, and optionally ones that did not).
+
+    ``trust``: public keys (paths, or :class:`decide.signing.PublicKey`) whose signatures are trusted; given
+    any, a record that is unsigned, signed by another key or changed since signing is refused."""
+    from decide.signing import PublicKey, load_public_key
+
+    trusted = [k if isinstance(k, PublicKey) else load_public_key(k) for k in (trust or [])]
     if not isinstance(record, Record):
         record = load_record(record)
+    guarantee = check_signature(record, trusted)
     happened = [happened] if isinstance(happened, str) else list(happened)
     not_happened = [not_happened] if isinstance(not_happened, str) else list(not_happened)
     option = option or record.chosen
@@ -389,7 +437,7 @@ def review(record: Record | str | os.PathLike, happened: list[str] | str = (), *
     if option != record.chosen:
         notes.append(f"The record says '{record.chosen}' was chosen, but '{option}' was carried out; this review judges "
                      f"'{option}'.")
-    switches = input_switches(record, sim)
+    switches = input_switches(record, sim, chosen=option)
     low, high = record.settings["harm_weight_range"]
     return Review(
         record=record, option=option, happened=happened, not_happened=not_happened,
@@ -397,6 +445,7 @@ def review(record: Record | str | os.PathLike, happened: list[str] | str = (), *
         joint_chance=joint_chance(sim, option, happened, not_happened),
         choice=choice, switches=switches, weight_switches=weight_switches(record.table("summary"), low, high),
         checklist=checklist(record, choice, switches, how), reproduced=matched, notes=notes, how_reproduced=how,
+        guarantee=guarantee,
     )
 
 
@@ -405,7 +454,8 @@ def plain_summary(rv: Review) -> list[str]:
     rec = rv.record
     c = rv.choice
     out = [f"On {rec.content['decided_on']}, {', '.join(rec.content['decided_by'])} chose '{rv.option}'. This review uses "
-           f"only what was recorded that day; the record's numbers were re-computed from its case and seed and matched {rv.how_reproduced}."]
+           f"only what was recorded that day; the record's numbers were re-computed from its case and seed and matched {rv.how_reproduced}.",
+           rv.guarantee]
     mine = rv.chances[rv.chances["carried_out"]]
     for _, r in mine.iterrows():
         verb = "happened" if r["happened"] else "did not happen"
@@ -421,11 +471,13 @@ def plain_summary(rv: Review) -> list[str]:
     out.append(f"Was the choice reasonable on what was known? {c['verdict'].capitalize()}. {c['because']}")
     if len(rv.switches):
         top = rv.switches.iloc[0]
-        out.append(f"What would have changed it: for example, if {top['description']} had been "
-                   f"{'above' if top['switch_at'] > top['record_middle'] else 'below'} {top['switch_at']:.3g} "
-                   f"(the record's middle value was {top['record_middle']:.3g}, and it gave that a "
-                   f"{top['record_chance_beyond']:.0%} chance), '{top['above'] if top['switch_at'] > top['record_middle'] else top['below']}' "
-                   "would have been preferred.")
+        side = "above" if top["switch_at"] > top["record_middle"] else "below"
+        far = top["above"] if side == "above" else top["below"]
+        lead = ("What would have changed it: for example, if" if far != rv.option else
+                "What would have favoured it more clearly: if")
+        out.append(f"{lead} {top['description']} had been {side} {top['switch_at']:.3g} (the record's middle value was "
+                   f"{top['record_middle']:.3g}, and it gave that a {top['record_chance_beyond']:.0%} chance), "
+                   f"'{far}' would have been preferred.")
     out.append("A single outcome cannot show whether a chance was judged well: a 30 % chance happens three times in ten. "
                "Only many records, compared with what happened, can check how well chances are judged.")
     return out
@@ -451,7 +503,7 @@ def report_html(rv: Review, *, command: str | None = None, title: str | None = N
                                                                        switches=rv.weight_switches)),
     }
     shown = summ[["expected_value", "lower", "upper", "expected_benefit", "expected_harm", "probability_best",
-                  "expected_regret"]].reset_index()
+                  "expected_regret"]].reset_index()  # the template names each column in plain words
     return render(
         "review.html",
         title=title or f"Review of a recorded decision: {rec.content['case_name']} ({rec.content['decided_on']})",
@@ -471,9 +523,17 @@ def write_review(rv: Review, out, *, force: bool = False, **kw) -> Path:
 
 
 def cmd_review(args) -> int:
-    rv = review(args.record, args.outcome or [], not_happened=args.not_happened or [], option=args.option)
+    from decide.files import plan_outputs
+    from decide.signing import load_public_key
+
+    out = Path(args.output)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise DecideError(f"{out}: a review is an HTML page; give an output name ending in .html (e.g. review.html)")
+    plan_outputs([out], inputs=[args.record, *(args.trust or [])], force=args.force)  # before anything is computed
+    trusted = [load_public_key(k) for k in args.trust or []]
+    rv = review(args.record, args.outcome or [], not_happened=args.not_happened or [], option=args.option, trust=trusted)
     command = "decide " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if len(sys.argv) > 2 else None
-    path = write_review(rv, args.output, force=args.force, command=command)
+    path = write_review(rv, out, force=args.force, command=command)
     for line in plain_summary(rv)[1:]:
         print("- " + line)
     print(f"wrote {path}")
@@ -483,12 +543,16 @@ def cmd_review(args) -> int:
 def register(subparsers) -> None:
     help_text = "review a recorded decision against what later happened, without hindsight (HTML)"
     p = subparsers.add_parser("review", help=help_text, description=help_text + ". Example: decide review "
-                              "records/return_home_2026-10-05_ab12cd34ef56.json --outcome 're-abuse or neglect' -o review.html")
+                              "records/return_home_2026-10-05_ab12cd34ef56.json --outcome 're-abuse or neglect' "
+                              "--trust team.key.pub -o review.html")
     p.add_argument("record", help="a record file written by `decide record` (CASE_DATE_HASH.json)")
     p.add_argument("--outcome", action="append", metavar="NAME",
                    help="an outcome (as named in the case) that happened; repeat for several")
     p.add_argument("--not-happened", action="append", metavar="NAME", help="an outcome that did not happen; repeatable")
     p.add_argument("--option", help="the option actually carried out (default: the one the record says was chosen)")
-    p.add_argument("-o", "--output", required=True, help="the HTML review to write")
-    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.add_argument("--trust", nargs="+", action="extend", metavar="PUBKEY",
+                   help="public key file(s) (KEYFILE.pub) whose signatures are trusted: refuse the record unless one of "
+                        "them signed it and it is unchanged since")
+    p.add_argument("-o", "--output", required=True, help="the HTML review to write (never the record itself)")
+    p.add_argument("--force", action="store_true", help="replace an existing output file (never an input)")
     p.set_defaults(func=cmd_review)

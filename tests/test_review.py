@@ -2,13 +2,14 @@
 
 import datetime as dt
 import json
+import os
 
 import pytest
 
 from decide.errors import DecideError
 from decide.frame import Decision
 from decide.record import content_hash, load_record, make_record, render_file, write_record
-from decide.review import difference, in_words, largest_number, review, weight_switches
+from decide.review import difference, in_words, largest_number, report_html, review, switch_meaning, weight_switches
 
 WHEN = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -80,7 +81,8 @@ def test_verdicts_against_exact_expected_values(oracle_records):
     assert a.choice["verdict"] == "reasonable" and a.choice["best"] == "A"
     assert a.choice["expected_value"] == pytest.approx(10.0, abs=1e-9)
     b = review(oracle_records["B"], ["harm"])
-    assert b.choice["verdict"] == "defensible"
+    assert b.choice["verdict"] == "defensible only at a higher harm weight than the record used" and b.choice["departs"]
+    assert "departed from the record's own analysis" in b.choice["because"] and "more heavily" in b.choice["because"]
     lo, hi = b.choice["best_weights"]
     assert lo == pytest.approx(11 / 8, rel=1e-9) and hi == 4.0
     assert b.choice["lead_of_best"] == pytest.approx(3.0, abs=1e-9)
@@ -89,6 +91,17 @@ def test_verdicts_against_exact_expected_values(oracle_records):
     assert sw["harm_weight"].iloc[0] == pytest.approx(11 / 8, rel=1e-9)
     c = review(oracle_records["C"], ["harm"])
     assert c.choice["verdict"] == "not supported by the record" and c.choice["probability_best"] == 0.0
+    assert not a.choice["departs"] and c.choice["departs"] and "departed" in c.choice["because"]
+
+
+def test_a_choice_favoured_only_at_a_lower_weight_says_so(tmp_path):
+    """At harm weight 2: A = 0, B = 5, so B is best; A is best only below 11/8, a lower weight than recorded."""
+    case = Decision.from_dict({**ORACLE, "values": {"harm_weight": 2.0, "harm_weight_range": [0.25, 4.0]}})
+    rv = review(write_record(make_record(case, chosen="A", draws=300, seed=3, recorded_at=WHEN), tmp_path), ["harm"])
+    assert rv.choice["verdict"] == "defensible only at a lower harm weight than the record used"
+    assert rv.choice["best"] == "B" and rv.choice["lead_of_best"] == pytest.approx(5.0, abs=1e-9)
+    assert "harm weight the record itself used (2), 'B' had the highest expected value, 5.0 points above 'A'" in rv.choice["because"]
+    assert "less heavily than its own record did" in rv.choice["because"]
 
 
 def test_joint_chance_of_several_outcomes(oracle_records):
@@ -209,8 +222,12 @@ def test_cli_review_writes_html_and_never_overwrites(sam, tmp_path, capsys):
     out = tmp_path / "review.html"
     assert main(["review", str(sam), "--outcome", "re-abuse or neglect", "-o", str(out)]) == 0
     html = out.read_text()
-    assert "Defensible" in html or "Reasonable" in html or "close call" in html
-    assert "(verified)" in html and "data:image/png;base64," in html and "College of Policing" in html
+    rv = review(sam, ["re-abuse or neglect"])
+    assert rv.choice["verdict"].capitalize() in html and "data:image/png;base64," in html and "College of Policing" in html
+    assert "protected only against accidental change" in html and "It is not signed" in html
+    assert load_record(sam).sha256 in html  # the full hash, not a prefix
+    for raw in ("expected_value", "probability_best", "expected_regret", "risk_sd", "DESIGN.md", "review's notes"):
+        assert raw not in html, raw
     printed = capsys.readouterr().out
     assert "re-abuse or neglect' happened" in printed
     assert main(["review", str(sam), "--outcome", "re-abuse or neglect", "-o", str(out)]) == 2
@@ -232,3 +249,123 @@ def test_new_wording_of_labels_does_not_block_a_review_but_new_numbers_do(oracle
 
     with pytest.raises(DecideError, match="tornado differ"):
         review(_rewrite(oracle_records["A"], tmp_path, renumber), ["harm"])
+
+
+# --- which option the switch points favour ------------------------------------------------------------
+
+
+def test_switch_meaning_follows_the_side_that_favours_the_chosen_option():
+    # middle below the switch: 'X' is preferred there, 'Y' beyond
+    assert switch_meaning("X", "X", "Y", 1.0, 2.0, 0.1).startswith("supports the choice")
+    assert "'Y' would have been preferred to 'X'" in switch_meaning("X", "X", "Y", 1.0, 2.0, 0.1)
+    beyond = switch_meaning("Y", "X", "Y", 1.0, 2.0, 0.1)
+    assert beyond.startswith("the chosen 'Y' is preferred only beyond this point") and "10%" in beyond
+    assert "'X' was preferred" in beyond
+    # middle above the switch: the sides swap
+    assert switch_meaning("Y", "X", "Y", 3.0, 2.0, 0.2).startswith("supports the choice")
+    assert switch_meaning("X", "X", "Y", 3.0, 2.0, 0.2).startswith("the chosen 'X' is preferred only beyond")
+    assert "neither of them the chosen 'Z'" in switch_meaning("Z", "X", "Y", 1.0, 2.0, 0.5)
+
+
+def test_switch_table_says_what_each_switch_means_for_the_choice(sam):
+    rv = review(sam, ["re-abuse or neglect"])
+    assert len(rv.switches)
+    for _, s in rv.switches.iterrows():
+        near = s["below"] if s["record_middle"] <= s["switch_at"] else s["above"]
+        if near == rv.option:
+            assert s["meaning"].startswith("supports the choice")
+        elif rv.option in (s["below"], s["above"]):
+            assert s["meaning"].startswith(f"the chosen '{rv.option}' is preferred only beyond")
+    html = report_html(rv)
+    assert "A small chance here means the record had good reason" not in html
+    assert all(m in html for m in rv.switches["meaning"].map(lambda m: m.replace("'", "&#39;")))
+
+
+# --- signatures and outputs --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    from decide.signing import load_private_key, load_public_key, new_key_pair
+
+    folder = tmp_path_factory.mktemp("keys")
+    made = {}
+    for name in ("team", "other"):
+        priv, pub, _ = new_key_pair(folder / f"{name}.key")
+        made[name] = (load_private_key(priv), load_public_key(pub), pub)
+    return made
+
+
+@pytest.fixture(scope="module")
+def signed(keys, tmp_path_factory):
+    case = Decision.from_dict(ORACLE)
+    folder = tmp_path_factory.mktemp("signed")
+    return write_record(make_record(case, chosen="A", draws=300, seed=3, recorded_at=WHEN), folder, sign_with=keys["team"][0])
+
+
+def test_signed_record_under_trust_says_it_is_checked(signed, keys):
+    rv = review(signed, ["harm"], trust=[keys["team"][1]])
+    assert rv.guarantee.startswith("Signed with the trusted key") and "signature matches" in rv.guarantee
+    assert review(signed, ["harm"], trust=[keys["other"][2], keys["team"][2]]).guarantee == rv.guarantee  # paths, several
+
+
+def test_without_trust_the_review_says_plainly_what_is_protected(signed, oracle_records, keys):
+    from decide.signing import short
+
+    rv = review(signed, ["harm"])
+    assert f"says it is signed with key {short(keys['team'][1].fingerprint)}" in rv.guarantee
+    assert "not checked" in rv.guarantee and "protected only against accidental change" in rv.guarantee
+    plain = review(oracle_records["A"], ["harm"])
+    assert plain.guarantee.startswith("It is not signed.") and "compute a new hash" in plain.guarantee
+
+
+def test_forged_rehashed_record_is_refused_under_trust_and_called_unsigned_without(signed, keys, tmp_path):
+    data = json.loads(signed.read_text())
+    content = data["record"]
+    content["chosen"]["reason"] = "added after the event"
+    # re-hashed the way decide hashes, old signature kept: the signature no longer matches
+    kept = tmp_path / "kept.json"
+    kept.write_text(render_file(content, content_hash(content), data["signature"]))
+    with pytest.raises(DecideError, match="signature does not match its content"):
+        review(kept, ["harm"], trust=[keys["team"][1]])
+    # signature stripped and signed_by cleared, then re-hashed: a plain unsigned record
+    content["signed_by"] = None
+    stripped = tmp_path / "stripped.json"
+    stripped.write_text(render_file(content, content_hash(content)))
+    with pytest.raises(DecideError, match="not signed"):
+        review(stripped, ["harm"], trust=[keys["team"][1]])
+    assert review(stripped, ["harm"]).guarantee.startswith("It is not signed")
+    # signature stripped but signed_by left: found without any key
+    removed = tmp_path / "removed.json"
+    original = data["record"]
+    removed.write_text(render_file(json.loads(signed.read_text())["record"], json.loads(signed.read_text())["sha256"]))
+    with pytest.raises(DecideError, match="signature has been removed"):
+        load_record(removed)
+    assert original is content
+
+
+def test_record_signed_by_another_key_is_refused(signed, keys):
+    with pytest.raises(DecideError, match="not a trusted key"):
+        review(signed, ["harm"], trust=[keys["other"][1]])
+
+
+def test_review_never_writes_over_its_input(sam, tmp_path, capsys):
+    from decide.cli import main
+
+    before = sam.read_bytes()
+    assert main(["review", str(sam), "--outcome", "re-abuse or neglect", "-o", str(sam), "--force"]) == 2
+    assert "HTML page" in capsys.readouterr().err and sam.read_bytes() == before
+    html_named = tmp_path / "rec.html"
+    html_named.write_bytes(before)
+    assert main(["review", str(html_named), "--outcome", "re-abuse or neglect", "-o", str(html_named), "--force"]) == 2
+    assert "never writes over its input" in capsys.readouterr().err and html_named.read_bytes() == before
+    if os.geteuid() == 0:
+        return  # root may write anywhere; the read-only folder check is run by the catalogue as an ordinary user
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        assert main(["review", str(sam), "--outcome", "re-abuse or neglect", "-o", str(ro / "r.html")]) == 2
+        assert "not writable" in capsys.readouterr().err
+    finally:
+        ro.chmod(0o755)
