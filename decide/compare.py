@@ -11,19 +11,32 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from decide.defaults import INTERVAL
 from decide.errors import DecideError
 from decide.simulate import Simulation
 
 
-def _best_index(values: np.ndarray) -> np.ndarray:
-    return np.argmax(values, axis=-1)
+#: Values this close (relative to their size) count as equal: options that differ only by
+#: floating-point rounding are tied, not ranked by the order they are listed in.
+TIE_TOLERANCE = 1e-9
+
+
+def best_shares(values: np.ndarray) -> np.ndarray:
+    """Each option's share of being best in each draw: values [draw, option] -> shares [draw, option].
+
+    The best option in a draw gets 1; options tied for best split that draw equally, so two
+    identical options get half each instead of the first listed getting all of it. Rows sum to 1.
+    """
+    v = np.asarray(values, dtype=float)
+    top = v.max(axis=-1, keepdims=True)
+    tied = v >= top - TIE_TOLERANCE * np.maximum(1.0, np.abs(top))
+    return tied / tied.sum(axis=-1, keepdims=True)
 
 
 def probability_best(sim: Simulation, harm_weight: float | None = None) -> pd.Series:
-    """Share of draws in which each option has the highest expected value (sums to 1)."""
+    """Share of draws in which each option has the highest expected value (ties shared; sums to 1)."""
     v = _values(sim, harm_weight)
-    counts = np.bincount(_best_index(v), minlength=v.shape[1])
-    return pd.Series(counts / v.shape[0], index=pd.Index(sim.options, name="option"), name="probability_best")
+    return pd.Series(best_shares(v).mean(axis=0), index=pd.Index(sim.options, name="option"), name="probability_best")
 
 
 def expected_regret(sim: Simulation, harm_weight: float | None = None) -> pd.Series:
@@ -40,7 +53,7 @@ def _values(sim: Simulation, harm_weight: float | None) -> np.ndarray:
     return ds["expected_benefit"].values - harm_weight * ds["expected_harm"].values
 
 
-def summary(sim: Simulation, interval: float = 0.9) -> pd.DataFrame:
+def summary(sim: Simulation, interval: float = INTERVAL) -> pd.DataFrame:
     """One row per option: expected value with its interval, probability best, regret, and spread.
 
     ``uncertainty_sd`` is the spread of the expected value across draws (what we do not know);
@@ -77,7 +90,46 @@ def preferred(sim: Simulation) -> str:
     return sim.options[int(np.argmax(sim.dataset["expected_value"].values.mean(axis=0)))]
 
 
-def outcome_table(sim: Simulation, interval: float = 0.9) -> pd.DataFrame:
+@dataclass
+class Lead:
+    """How far the option with the highest expected value is ahead, and whether that is more than noise."""
+
+    best: str
+    runner_up: str
+    lead: float  # difference in expected value (points)
+    se: float  # its Monte Carlo standard error (paired across draws)
+    tied: list[str]  # options that cannot be told apart from the best (the best first)
+
+    @property
+    def is_tie(self) -> bool:
+        return len(self.tied) > 1
+
+
+def lead(sim: Simulation, harm_weight: float | None = None) -> Lead:
+    """The best option's lead over each other option, and which of them it cannot be told apart from.
+
+    An option is tied with the best when the difference of their expected values is within two
+    Monte Carlo standard errors of the paired difference (zero when the two are equal in every
+    draw), so "best by 0.0 points" is never reported as a win.
+    """
+    v = _values(sim, harm_weight)
+    means = v.mean(axis=0)
+    order = np.argsort(-means, kind="stable")
+    b = int(order[0])
+    n = v.shape[0]
+    tied = [sim.options[b]]
+    gaps, ses = {}, {}
+    for j in order[1:]:
+        diff = v[:, b] - v[:, j]
+        gaps[j] = float(diff.mean())
+        ses[j] = float(diff.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
+        if gaps[j] <= 2 * ses[j] + TIE_TOLERANCE * max(1.0, abs(float(means[b]))):
+            tied.append(sim.options[int(j)])
+    r = int(order[1]) if len(order) > 1 else b
+    return Lead(sim.options[b], sim.options[r], gaps.get(r, 0.0), ses.get(r, 0.0), tied)
+
+
+def outcome_table(sim: Simulation, interval: float = INTERVAL) -> pd.DataFrame:
     """Per option and outcome: chance and magnitude with intervals, and the expected contribution."""
     ds = sim.dataset
     m = sim.model
@@ -94,9 +146,9 @@ def outcome_table(sim: Simulation, interval: float = 0.9) -> pd.DataFrame:
             rows.append(
                 {
                     "option": opt, "outcome": out, "kind": "harm" if m.is_harm[i, k] else "benefit",
-                    "chance": c.mean(), "chance_lower": np.quantile(c, a), "chance_upper": np.quantile(c, b),
-                    "magnitude": mag.mean(), "magnitude_lower": np.quantile(mag, a), "magnitude_upper": np.quantile(mag, b),
-                    "contribution": contrib.mean(), "contribution_lower": np.quantile(contrib, a),
+                    "chance": _mean(c), "chance_lower": np.quantile(c, a), "chance_upper": np.quantile(c, b),
+                    "magnitude": _mean(mag), "magnitude_lower": np.quantile(mag, a), "magnitude_upper": np.quantile(mag, b),
+                    "contribution": _mean(contrib), "contribution_lower": np.quantile(contrib, a),
                     "contribution_upper": np.quantile(contrib, b),
                     "happened_share": ds["happens"].values[:, i, k].mean(),
                 }
@@ -104,6 +156,13 @@ def outcome_table(sim: Simulation, interval: float = 0.9) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out.attrs.update(interval=interval)
     return out
+
+
+def _mean(x: np.ndarray) -> float:
+    """The mean, exact for a fixed number (summing 0.3 a thousand times does not give back 0.3), so a
+    fixed input's mean never falls outside its own interval."""
+    lo, hi = float(x.min()), float(x.max())
+    return lo if lo == hi else float(x.mean())
 
 
 def acceptability(sim: Simulation, weights=None, n: int = 41) -> pd.DataFrame:
@@ -122,8 +181,7 @@ def acceptability(sim: Simulation, weights=None, n: int = 41) -> pd.DataFrame:
     h = ds["expected_harm"].values
     rows = []
     for w in weights:
-        best = _best_index(b - w * h)
-        rows.append(np.bincount(best, minlength=b.shape[1]) / b.shape[0])
+        rows.append(best_shares(b - w * h).mean(axis=0))
     return pd.DataFrame(rows, index=pd.Index(weights, name="harm_weight"), columns=pd.Index(sim.options, name="option"))
 
 
@@ -233,7 +291,9 @@ def tornado(sim: Simulation, low: float = 0.1, high: float = 0.9) -> pd.DataFram
                 "swing": abs(at[1][0] - at[0][0]),
             }
         )
-    out = pd.DataFrame(rows).sort_values("swing", ascending=False, ignore_index=True)
+    columns = ["quantity", "description", "low_value", "high_value", "lead_at_low", "lead_at_high", "best_at_low",
+               "best_at_high", "swing"]
+    out = pd.DataFrame(rows, columns=columns).sort_values("swing", ascending=False, ignore_index=True, kind="stable")
     out.attrs.update(base_lead=float(v0[first] - v0[second]), preferred=m.options[first], runner_up=m.options[second],
                      low=low, high=high)
     return out

@@ -32,6 +32,18 @@ def _rng(seed: int, label: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(label.encode())])
 
 
+def chance_label(outcome: str, option: str) -> str:
+    """Plain words for an outcome's chance judged inline in an option (a label a reader sees)."""
+    return f"the chance of '{outcome}' under '{option}'"
+
+
+def magnitude_label(outcome: str, option: str, kind: str) -> str:
+    """Plain words for an outcome's magnitude judged inline: how serious a harm, how much a benefit is worth."""
+    if kind == "harm":
+        return f"how serious '{outcome}' would be under '{option}'"
+    return f"how much '{outcome}' would be worth under '{option}'"
+
+
 @dataclass
 class Model:
     """The decision compiled into arrays: which quantity feeds which (option, outcome) slot."""
@@ -73,7 +85,7 @@ class Model:
             return index[inline_name]
 
         factor_idx = {
-            f.name: ref(f.odds_ratio, "odds_ratio", factor_input_name(f.name), f"odds ratio of {f.name}")
+            f.name: ref(f.odds_ratio, "odds_ratio", factor_input_name(f.name), f"the odds ratio for '{f.name}'")
             for f in decision.factors
         }
         options = [o.name for o in decision.options]
@@ -94,9 +106,9 @@ class Model:
                 applies[i, k] = True
                 is_harm[i, k] = out.kind == "harm"
                 chance_idx[i, k] = ref(out.chance, "probability", inline_input_name(o.name, out.name, "chance"),
-                                       f"chance of {out.name} under '{o.name}'")
+                                       chance_label(out.name, o.name))
                 magnitude_idx[i, k] = ref(out.magnitude, "magnitude", inline_input_name(o.name, out.name, "magnitude"),
-                                          f"how much {out.name} matters under '{o.name}'")
+                                          magnitude_label(out.name, o.name, out.kind))
                 factor_pairs += [(factor_idx[f], i * len(outcomes) + k) for f in out.factors]
         factor_matrix = np.zeros((len(names), applies.size))
         for q, slot in factor_pairs:

@@ -158,7 +158,7 @@ def test_same_seed_same_report():
 
 
 def test_too_few_draws_is_refused():
-    with pytest.raises(DecideError, match=f"at least {MIN_DRAWS}"):
+    with pytest.raises(DecideError, match=f"from {MIN_DRAWS:,}"):
         build_report(Decision.from_yaml(CASES / "permanence.yaml"), draws=100)
 
 
@@ -203,7 +203,7 @@ def test_report_command_writes_and_never_overwrites(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["report", "no/such/case.yaml", "-o", "x.html"], "no/such/case.yaml"),
-    (["report", str(CASES / "permanence.yaml"), "-o", "x.html", "--draws", "50"], f"at least {MIN_DRAWS}"),
+    (["report", str(CASES / "permanence.yaml"), "-o", "x.html", "--draws", "50"], f"from {MIN_DRAWS:,}"),
 ])
 def test_bad_input_exits_2_with_a_clear_message(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -218,7 +218,7 @@ def test_the_case_file_is_never_the_output(tmp_path, capsys):
     case.write_bytes((CASES / "permanence.yaml").read_bytes())
     before = case.read_bytes()
     assert main(["report", str(case), "-o", str(case), "--force"]) == 2
-    assert "case file itself" in capsys.readouterr().err
+    assert "you gave as input" in capsys.readouterr().err
     assert case.read_bytes() == before
 
 
