@@ -283,7 +283,8 @@ class Decision(_Strict):
             if isinstance(ref, str):
                 if ref not in quantities:
                     add(loc, f"{where} names quantity '{ref}', which is not defined"
-                        + _suggest(ref, quantities) + "; add it under 'quantities' or give a judgement here")
+                        + _suggest(ref, quantities) + "; add it under 'quantities' or give a judgement here"
+                        + (" (to give a number, write it without quotes)" if _is_number_text(ref) else ""))
                 elif quantities[ref].kind != kind:
                     add(loc, f"{where} needs a quantity of kind '{kind}' but '{ref}' is '{quantities[ref].kind}'")
             else:
@@ -502,6 +503,14 @@ class Decision(_Strict):
 # --- helpers -------------------------------------------------------------------------------------
 
 
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _duplicates(names: list[str]) -> list[str]:
     seen, dups = set(), []
     for n in names:
@@ -646,6 +655,18 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
 
 
+def _refuse_tag(loader, node):
+    """Binary data, sets and ordered pairs are not what any field of a case holds (pydantic would
+    quietly turn bytes into text and a set, in no fixed order, into a list)."""
+    raise yaml.constructor.ConstructorError(
+        None, None, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not allowed", node.start_mark
+    )
+
+
+for _tag in ("binary", "set", "omap", "pairs"):
+    _UniqueKeyLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
+
+
 def _expanded_size(root, limit: int) -> int:
     """How many values the document holds once every alias is expanded, counted without
     expanding (each node's size is computed once). Stops counting above limit."""
@@ -692,6 +713,9 @@ def _load_yaml(text: str, source: str):
             raise CaseError([Problem("mapping", None, problem + "; remove or rename one of them", line)], source) from None
         if "as a key" in problem or "is not a date" in problem:
             raise CaseError([Problem("YAML", None, problem, line)], source) from None
+        if problem.endswith("is not allowed"):
+            raise CaseError([Problem("YAML tag", None, problem + "; a case file holds plain data only (text, numbers, "
+                                     "lists, mappings)", line)], source) from None
         tag = problem.split("tag")[-1].strip()
         raise CaseError(
             [Problem("YAML tag", tag, "tags that build Python objects are not allowed; a case file holds plain data only (text, numbers, lists, mappings)", line)],
@@ -771,6 +795,11 @@ _FIELD_HINTS = {
 }
 
 
+#: Most problems listed for one file: a file with thousands of errors is the wrong file, and
+#: listing them all (each with a suggestion) would take longer than reading it.
+MAX_PROBLEMS = 25
+
+
 def _problems(exc: ValidationError, data, root) -> list[Problem]:
     """Turn pydantic's errors into one readable problem per field, dropping union noise."""
     problems, seen = [], set()
@@ -797,7 +826,7 @@ def _problems(exc: ValidationError, data, root) -> list[Problem]:
             loc = loc[:i] + loc[i + 1 :]
         loc = [x for x in loc if not (isinstance(x, str) and (x.startswith("function-") or x in _FORM_TAGS))]
         where = _where(loc, data)
-        msg = err["msg"].removeprefix("Value error, ")
+        msg = err["msg"].removeprefix("Value error, ").replace("Input should be", "should be")
         if err["type"] == "extra_forbidden":
             field = loc[-1]
             parent = _value_at(data, loc[:-1])
@@ -816,10 +845,17 @@ def _problems(exc: ValidationError, data, root) -> list[Problem]:
         value = err.get("input") if err["type"] not in ("missing",) else None
         if isinstance(value, dict) and err["type"] != "extra_forbidden":
             value = None  # the whole mapping is too much to echo back
+        if isinstance(value, bool):
+            value = "yes" if value else "no"  # as the user wrote it, not Python's True
         key = (where, msg)
         if key not in seen:
             seen.add(key)
             problems.append(Problem(where, value, msg, line))
+            if len(problems) == MAX_PROBLEMS:
+                more = len(errors) - errors.index(err) - 1
+                if more:
+                    problems.append(Problem("and more", None, f"{more} further errors not listed; fix these first"))
+                break
     return problems
 
 
