@@ -36,6 +36,14 @@ FEATURES: dict[str, tuple[str, str]] = {
     "deprivation": ("decile", "the area's deprivation decile (1 least, 10 most deprived)"),
     "minority": ("minority", "belongs to the minority ethnic group (0/1); real tools usually leave this out"),
 }
+#: What a reader sees for each feature in a table: (plain name, what "one unit more" means).
+PLAIN: dict[str, tuple[str, str]] = {
+    "prior_contact": ("earlier contact with services", "each earlier year with a referral"),
+    "benefits": ("receives benefits", "receiving benefits rather than not"),
+    "needs_indicator": ("needs noted by schools and health visitors", "each point on that indicator"),
+    "deprivation": ("the area's deprivation", "each decile more deprived"),
+    "minority": ("minority ethnic group", "minority rather than majority group"),
+}
 INTERCEPT_SD = 5.0
 COEF_SD = 2.5
 
@@ -119,6 +127,34 @@ class Tool:
                     row.update({"OR lower": np.exp(row["lower"] / unit), "OR upper": np.exp(row["upper"] / unit)})
             rows.append(row)
         return pd.DataFrame(rows).set_index("feature")
+
+    def plain_table(self, interval: float = 0.9) -> pd.DataFrame:
+        """What the tool learned, for readers: the odds ratio for one unit more of each feature, in plain words.
+
+        An odds ratio above 1 means the feature raises the score. The baseline (intercept) is left
+        out: it is not something a reader can interpret. Posterior intervals appear for Bayes tools.
+        """
+        t = self.table(interval)
+        rows = []
+        for name in self.features:
+            plain, unit = PLAIN[name]
+            row = {"what the tool sees": plain, "one unit more is": unit,
+                   "odds ratio for one unit more": t.loc[name, "odds ratio per unit"]}
+            if self.draws is not None:
+                row[f"{interval:.0%} interval, from"] = t.loc[name, "OR lower"]
+                row[f"{interval:.0%} interval, to"] = t.loc[name, "OR upper"]
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("what the tool sees")
+
+    def odds_ratio(self, feature: str, which: str = "estimate", interval: float = 0.9) -> float:
+        """One feature's odds ratio per raw unit: its 'estimate', or the 'lower' or 'upper' end of its interval."""
+        if feature not in self.features:
+            raise DecideError(f"this tool does not see '{feature}'; it sees {list(self.features)}")
+        column = {"estimate": "odds ratio per unit", "lower": "OR lower", "upper": "OR upper"}.get(which)
+        if column is None or (which != "estimate" and self.draws is None):
+            raise DecideError(f"which must be 'estimate'{', lower or upper' if self.draws is not None else ''}, "
+                              f"got {which!r}")
+        return float(self.table(interval).loc[feature, column])
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -236,4 +272,4 @@ def fit_bayes(source, target, *, features=("prior_contact", "benefits", "needs_i
                 diagnostics=diag, datatree=dt)
 
 
-__all__ = ["FEATURES", "Tool", "design", "fit_bayes", "fit_fast"]
+__all__ = ["FEATURES", "PLAIN", "Tool", "design", "fit_bayes", "fit_fast"]

@@ -91,6 +91,35 @@ def three_colour_bets(red: int = 30, other: int = 60) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def three_colour_beliefs(red: int = 30, other: int = 60) -> pd.DataFrame:
+    """For every possible number of black balls, which of Ellsberg's bets it makes better.
+
+    The usual choices (I over II, IV over III) need fewer than ``other / 2`` black balls for the
+    first and more than that for the second, so no row has both: the exercise's answer, by counting.
+    """
+    if red < 0 or other < 1:
+        raise DecideError(f"red must be at least 0 and other at least 1, got red={red!r}, other={other!r}")
+    n = red + other
+    black = np.arange(other + 1)
+    out = pd.DataFrame({"black balls": black, "bet I (red)": red / n, "bet II (black)": black / n,
+                        "bet III (red or yellow)": (red + other - black) / n, "bet IV (black or yellow)": other / n})
+    out["I better than II"] = out["bet I (red)"] > out["bet II (black)"]
+    out["IV better than III"] = out["bet IV (black or yellow)"] > out["bet III (red or yellow)"]
+    out["both"] = out["I better than II"] & out["IV better than III"]
+    return out
+
+
+def chance_of(table: pd.DataFrame, column: str, counts, count_column: str | None = None) -> float:
+    """The probability, in ``table[column]``, of any of ``counts`` (e.g. 0-2 or 8-10 reds)."""
+    count_column = count_column or table.columns[0]
+    counts = set(int(c) for c in counts)
+    unknown = counts - set(table[count_column].astype(int))
+    if unknown:
+        raise DecideError(f"counts {sorted(unknown)} are outside the table's {count_column} "
+                          f"{int(table[count_column].min())}-{int(table[count_column].max())}")
+    return float(table.loc[table[count_column].isin(counts), column].sum())
+
+
 def unlisted_harm(summary: pd.DataFrame, magnitudes, harm_weight: float = 1.0) -> pd.DataFrame:
     """How likely an outcome nobody listed would have to be, under the preferred option, to change the choice.
 

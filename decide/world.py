@@ -58,6 +58,37 @@ def _explain(exc: ValidationError, model: str) -> str:
     return "; ".join(parts)
 
 
+#: What a reader sees for each setting (its name in code stays beside it, for researchers).
+SETTING_NAMES: dict[str, str] = {
+    "families": "families simulated",
+    "areas_per_decile": "neighbourhoods per deprivation decile",
+    "minority_share": "share of families in the minority ethnic group",
+    "minority_deprivation_tilt": "how much more often minority families live in the most deprived areas",
+    "true_rate": "share of families where a child is maltreated in a year",
+    "true_deprivation_ratio": "true maltreatment, most deprived decile against least",
+    "true_minority_ratio": "true maltreatment, minority against majority group",
+    "need_spread": "how much families differ in need",
+    "indicator_noise": "noise in the needs indicator",
+    "referral_if_maltreated": "chance a maltreated family is referred (least deprived)",
+    "referral_if_not_maltreated": "chance a family with no maltreatment is referred (least deprived)",
+    "visibility_ratio": "visibility to services, most deprived decile against least",
+    "minority_visibility_ratio": "visibility to services, minority against majority group",
+    "substantiation_if_maltreated": "chance a referral of a maltreated family is substantiated",
+    "substantiation_if_not_maltreated": "chance a referral with no maltreatment is substantiated",
+    "minority_recording_ratio": "substantiation, minority against majority group, same facts",
+    "benefits_least_deprived": "share receiving benefits, least deprived decile",
+    "benefits_most_deprived": "share receiving benefits, most deprived decile",
+    "memory": "years counted as 'earlier contact with services'",
+    "label": "what the tool learns to predict",
+    "generations": "years the tool is used and recalibrated",
+    "flag_share": "share of families the tool flags",
+    "family_scrutiny": "extra attention a flagged family gets (times)",
+    "area_weight": "share of area attention that follows the flags",
+    "correction": "records weighted by the inverse of the scrutiny behind them",
+    "features": "what the tool sees",
+}
+
+
 class _Checked(BaseModel):
     """A pydantic model whose bad input raises one DecideError naming field, value and fix."""
 
@@ -75,11 +106,25 @@ class _Checked(BaseModel):
 
     @classmethod
     def describe(cls, values=None) -> pd.DataFrame:
-        """Each parameter with its value and the figure (or assumption) behind it."""
+        """Each setting in plain words, with its value, the figure (or assumption) behind it, and its name in code.
+
+        The name in code is what a researcher passes to change it (``params.but(name=value)``).
+        """
         values = values if values is not None else cls()
-        rows = [{"parameter": name, "value": getattr(values, name), "why this value": f.description}
-                for name, f in cls.model_fields.items()]
-        return pd.DataFrame(rows).set_index("parameter")
+        rows = [{"setting": SETTING_NAMES[name], "value": _plain_value(getattr(values, name)),
+                 "why this value": f.description, "name in code": name} for name, f in cls.model_fields.items()]
+        return pd.DataFrame(rows).set_index("setting")
+
+
+def _plain_value(value):
+    """A setting's value as a reader should see it: yes/no, not True/False; names, not a Python tuple."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        from decide.tool import PLAIN
+
+        return "; ".join(PLAIN[v][0] if v in PLAIN else str(v) for v in value)
+    return value
 
 
 _P = dict(gt=0.0, lt=1.0)
@@ -108,8 +153,9 @@ class WorldParameters(_Checked):
     indicator_noise: float = Field(0.5, gt=0.0, le=10, description="noise in the needs indicator universal services "
                                    "(schools, health visitors) see, relative to the spread of need (illustrative)")
     referral_if_maltreated: float = Field(0.05, **_P, description="chance a maltreated family is referred in a year, "
-                                          "least deprived decile, ordinary scrutiny. With visibility_ratio 10 the average is "
-                                          "about 0.2, and with substantiation 0.35 under a tenth of the true burden is "
+                                          "least deprived decile, ordinary scrutiny. With visibility ten times higher in the "
+                                          "most deprived decile the average is about 0.2, and with substantiation 0.35 under a "
+                                          "tenth of the true burden is "
                                           "substantiated, as Gilbert et al. (2009) found (calibrated to that figure)")
     referral_if_not_maltreated: float = Field(0.01, **_P, description="chance a family with no maltreatment is referred in "
                                               "a year, least deprived decile: most referrals are not substantiated "
@@ -122,8 +168,8 @@ class WorldParameters(_Checked):
     minority_visibility_ratio: float = Field(1.0, ge=0.1, le=10, description="referral chance of minority over majority "
                                              "families with the same need and deprivation; 1 = equal (illustrative)")
     substantiation_if_maltreated: float = Field(0.35, **_P, description="chance a referral of a maltreated family is "
-                                                "substantiated (professional judgement; calibrated with "
-                                                "referral_if_maltreated to Gilbert et al.'s 'less than a tenth')")
+                                                "substantiated (professional judgement; calibrated with the referral "
+                                                "chance of a maltreated family to Gilbert et al.'s 'less than a tenth')")
     substantiation_if_not_maltreated: float = Field(0.05, ge=0.0, lt=1.0, description="chance a referral of a family with "
                                                     "no maltreatment is substantiated (illustrative)")
     minority_recording_ratio: float = Field(1.0, ge=0.1, le=10, description="substantiation chance for minority over "
@@ -133,7 +179,7 @@ class WorldParameters(_Checked):
                                            "decile (illustrative; income deprivation is measured by benefits receipt)")
     benefits_most_deprived: float = Field(0.6, **_P, description="share receiving benefits, most deprived decile "
                                           "(illustrative)")
-    memory: int = Field(3, ge=1, le=20, description="years of history counted as 'prior contact with services'")
+    memory: int = Field(3, ge=1, le=20, description="years of history counted as 'earlier contact with services'")
     label: Literal["contact", "substantiated"] = Field("contact", description="what the tool is trained to predict: "
                                                       "'contact' (referral, as real tools predict) or 'substantiated'")
 
@@ -511,9 +557,32 @@ class FeedbackRun:
     seed: int
     counts: pd.DataFrame  # generation, decile, ethnic_group, deprivation_band, families, maltreated, ...
     coefficients: pd.DataFrame  # generation x feature (standardised scale)
+    odds_ratios: pd.DataFrame | None = None  # generation x feature: odds ratio per raw unit of each feature
 
     def generation(self, g: int) -> pd.DataFrame:
         return self.counts[self.counts["generation"] == g]
+
+    def learned(self, generations) -> pd.DataFrame:
+        """What the tool learned by year, for readers: each feature's odds ratio for one unit more, in plain words.
+
+        Rows are the features the tool sees (plain names); columns 'year g'. Above 1: the feature
+        raises the score. Per raw unit (a decile, a year of contact), not per standard deviation,
+        because a feature's spread changes from year to year as the records change.
+        """
+        from decide.tool import PLAIN
+
+        if self.odds_ratios is None:
+            raise DecideError("this run has no odds ratios; run world.feedback_loop again")
+        generations = list(generations)
+        missing = sorted(set(generations) - set(self.odds_ratios["generation"]))
+        if missing:
+            last = int(self.odds_ratios["generation"].max())
+            raise DecideError(f"no generation(s) {missing}; this run has 0 to {last}")
+        t = self.odds_ratios.set_index("generation").loc[generations, list(self.settings.features)].T
+        t.index = [PLAIN[f][0] for f in t.index]
+        t.index.name = "odds ratio for one unit more of"
+        t.columns = [f"year {g}" for g in generations]
+        return t
 
     def disparities(self, **kwargs) -> pd.DataFrame:
         return disparities_over_generations(self.counts, **kwargs)
@@ -540,7 +609,7 @@ def feedback_loop(params: WorldParameters | None = None, settings: FeedbackSetti
     hist = observe(pop, period=-1)
     tool = fit_fast(pop, hist.label.astype(float), features=settings.features)
     pop.remember(hist.referred)
-    rows, coefs = [], []
+    rows, coefs, ors = [], [], []
     for g in range(settings.generations + 1):
         scores = tool.predict(pop)
         flagged = top_share(scores, settings.flag_share)
@@ -548,12 +617,14 @@ def feedback_loop(params: WorldParameters | None = None, settings: FeedbackSetti
         period = observe(pop, period=g, scrutiny=scrutiny)
         rows.append(counts_table(_count_cells(pop, period, flagged, scores), g))
         coefs.append({"generation": g, **dict(zip(tool.names, tool.coef))})
+        ors.append({"generation": g, **dict(zip(tool.features, np.exp(tool.coef[1:] / tool.scale)))})
         target = period.label.astype(float)
         if settings.correction:
             target = target / scrutiny
         tool = fit_fast(pop, target, features=settings.features, start=tool)
         pop.remember(period.referred)
-    return FeedbackRun(params, settings, seed, pd.concat(rows, ignore_index=True), pd.DataFrame(coefs))
+    return FeedbackRun(params, settings, seed, pd.concat(rows, ignore_index=True), pd.DataFrame(coefs),
+                       pd.DataFrame(ors))
 
 
 #: Rate name -> (numerator column, denominator column) in the counts.
@@ -611,6 +682,76 @@ def rates_by(counts: pd.DataFrame, by="decile") -> pd.DataFrame:
     out["share of flags"] = g["flagged"] / g["flagged"].sum()
     out["share of the maltreated"] = g["maltreated"] / g["maltreated"].sum()
     out["share of records"] = g["recorded"] / g["recorded"].sum()
+    return out
+
+
+def expected_contact_rate(params: WorldParameters, by: str = "deprivation_band") -> pd.Series:
+    """The contact (referral) rate each group should show at ordinary scrutiny, from the design alone.
+
+    Exact expected values (no simulation): true rate x referral chance if maltreated, plus the
+    rest x referral chance if not, averaged over the group's cells by their share of families.
+    Notebooks check the simulated records against these.
+    """
+    d = cell_rates(params)
+    d["deprivation_band"] = deprivation_band(d["decile"])
+    if by not in ("deprivation_band", "decile", "ethnic_group"):
+        raise DecideError(f"by must be 'deprivation_band', 'decile' or 'ethnic_group', got {by!r}")
+    rate = d["true_rate"] * d["referral_if_maltreated"] + (1 - d["true_rate"]) * d["referral_if_not_maltreated"]
+    weighted = (d["share"] * rate).groupby(d[by]).sum() / d["share"].groupby(d[by]).sum()
+    return weighted.rename("expected contact rate")
+
+
+#: Plain words for the columns of a family table (:func:`frame`), for tables a person reads.
+FAMILY_COLUMNS = {"decile": "deprivation decile (10 = most deprived)", "deprivation_band": "deprivation band",
+                  "ethnic_group": "ethnic group", "area": "neighbourhood", "benefits": "receives benefits",
+                  "prior_contact": "earlier years with contact", "needs_indicator": "needs noted by schools and health",
+                  "maltreated": "maltreated (the truth)", "referred": "referred", "substantiated": "substantiated",
+                  "recorded": "in the records", "flagged": "flagged by the tool", "score": "score",
+                  "lower": "score, interval from", "upper": "score, interval to"}
+_YES_NO = ("benefits", "maltreated", "referred", "substantiated", "recorded", "flagged")
+
+
+def readable(families: pd.DataFrame) -> pd.DataFrame:
+    """A family table as a person should read it: plain column names, yes/no instead of 1/0.
+
+    Columns without a plain name are refused rather than shown raw.
+    """
+    unknown = [c for c in families.columns if c not in FAMILY_COLUMNS]
+    if unknown:
+        raise DecideError(f"no plain name for column(s) {unknown}; known: {sorted(FAMILY_COLUMNS)}")
+    out = families.copy()
+    for c in _YES_NO:
+        if c in out:
+            out[c] = np.where(out[c].astype(bool), "yes", "no")
+    return out.rename(columns=FAMILY_COLUMNS)
+
+
+#: Plain words for each disparity in :func:`disparities_over_generations` (most deprived against least).
+DISPARITY_NAMES = {"true rate": "true maltreatment rate, most / least deprived",
+                   "recorded rate": "recorded rate, most / least deprived",
+                   "referral rate": "referral rate, most / least deprived",
+                   "substantiation rate": "substantiation rate, most / least deprived",
+                   "flag rate": "flag rate, most / least deprived",
+                   "mean score": "tool's average score, most / least deprived",
+                   "flag share": "most deprived band's share of the flags"}
+
+
+def disparity_summary(runs: dict[str, pd.DataFrame], generations) -> pd.DataFrame:
+    """One readable table of several runs' disparities at chosen generations (``{run: disparities table}``).
+
+    Rows are (run, disparity in plain words); columns are 'year 0', 'year 1', ...
+    """
+    parts = {}
+    for name, t in runs.items():
+        missing = sorted(set(generations) - set(t["generation"]))
+        if missing:
+            raise DecideError(f"run '{name}' has no generation(s) {missing}; it has 0 to {t['generation'].max()}")
+        wide = t.pivot(index="metric", columns="generation", values="ratio")[list(generations)]
+        wide.index = [DISPARITY_NAMES.get(m, m) for m in wide.index]
+        wide.columns = [f"year {g}" for g in wide.columns]
+        parts[name] = wide
+    out = pd.concat(parts)
+    out.index.names = ["run", "measure"]
     return out
 
 
@@ -687,6 +828,7 @@ def polya_urn(rates=(0.1, 0.1), *, steps: int = 5000, replicates: int = 200, ini
 
 
 __all__ = ["BANDS", "FeedbackRun", "FeedbackSettings", "Period", "Population", "Snapshot", "UrnRun", "WorldParameters",
-           "audit_table", "audit_twice", "cell_rates", "count", "counts_table", "snapshot", "deprivation_band", "disparities_over_generations",
+           "DISPARITY_NAMES", "FAMILY_COLUMNS", "audit_table", "audit_twice", "cell_rates", "disparity_summary",
+           "expected_contact_rate", "readable", "count", "counts_table", "snapshot", "deprivation_band", "disparities_over_generations",
            "feedback_loop", "frame", "make_population", "observe", "polya_urn", "rates_by", "scrutiny_from_flags",
            "top_share"]

@@ -109,9 +109,53 @@ def test_bayes_agrees_with_the_fast_path_and_converges(bayes):
     assert (iv["upper"] - iv["lower"]).min() > 0  # every score has posterior uncertainty
     table = tool.table()
     assert {"lower", "upper", "OR lower", "OR upper"} <= set(table.columns)
+    plain = tool.plain_table(interval=0.9)
+    lo, est, hi = plain["90% interval, from"], plain["odds ratio for one unit more"], plain["90% interval, to"]
+    assert ((lo < est) & (est < hi)).all()
+    assert tool.odds_ratio("deprivation", "lower") == pytest.approx(lo.iloc[3])
+    assert tool.odds_ratio("deprivation", "upper") == pytest.approx(hi.iloc[3])
 
 
 def test_bayes_same_seed_same_draws(bayes):
     pop, per, tool = bayes
     again = T.fit_bayes(pop, per.label, seed=5, subsample=None)
     assert np.array_equal(again.draws, tool.draws)
+
+
+# --- what readers see ----------------------------------------------------------------------------
+
+
+def test_plain_table_gives_the_known_odds_ratio_per_raw_unit():
+    """Known standardised coefficients b_j: the odds ratio per raw unit is exp(b_j / sd_j) (closed form)."""
+    beta = (-2.0, 0.5, 0.8, -0.4, 0.1)
+    df, eta = _families(400_000, 11, beta)
+    y = (np.random.default_rng(12).random(eta.size) < special.expit(eta)).astype(float)
+    tool = T.fit_fast(df, y)
+    sd = df[["prior_contact", "benefits", "needs_indicator", "decile"]].to_numpy(float).std(0)
+    table = tool.plain_table()
+    expected = np.exp(np.asarray(beta[1:]) / sd)
+    assert table["odds ratio for one unit more"].to_numpy() == pytest.approx(expected, rel=0.03)
+    assert tool.odds_ratio("deprivation") == pytest.approx(expected[3], rel=0.03)
+
+
+def test_plain_table_speaks_plain_words():
+    """No identifiers: index and headers are words, every feature has a plain name, the baseline is left out."""
+    df, eta = _families(2_000, 13)
+    y = (np.random.default_rng(14).random(eta.size) < special.expit(eta)).astype(float)
+    table = T.fit_fast(df, y).plain_table()
+    assert set(T.PLAIN) == set(T.FEATURES)
+    assert list(table.index) == [T.PLAIN[f][0] for f in ("prior_contact", "benefits", "needs_indicator", "deprivation")]
+    for label in [*table.columns, *table.index, table.index.name]:
+        assert "_" not in label, label
+    assert "intercept" not in " ".join(table.index)
+    assert not any("interval" in c for c in table.columns)  # a point estimate has no interval
+
+
+def test_odds_ratio_refuses_what_the_tool_cannot_answer():
+    df, eta = _families(500, 15)
+    y = (np.random.default_rng(16).random(eta.size) < special.expit(eta)).astype(float)
+    fast = T.fit_fast(df, y)
+    with pytest.raises(DecideError, match="does not see 'minority'"):
+        fast.odds_ratio("minority")
+    with pytest.raises(DecideError, match="which must be 'estimate'"):
+        fast.odds_ratio("benefits", "lower")  # no interval for a point estimate

@@ -13,7 +13,7 @@ from scipy import stats
 
 from decide import world as W
 from decide.errors import DecideError
-from decide.tool import fit_fast
+from decide.tool import PLAIN, fit_fast
 
 
 def _expected_contact(design: pd.DataFrame, mask) -> float:
@@ -42,11 +42,61 @@ def test_bad_parameter_names_field_value_and_limit():
 
 
 def test_every_parameter_says_why():
-    table = W.WorldParameters.describe()
+    table = W.WorldParameters.describe().set_index("name in code")
     assert table["why this value"].str.len().min() > 30
     assert "Gilbert" in table.loc["true_rate", "why this value"]
     assert "Inequalities" in table.loc["visibility_ratio", "why this value"]
     assert table.loc["minority_share", "why this value"].count("illustrative") == 1
+
+
+@pytest.mark.parametrize("cls", [W.WorldParameters, W.FeedbackSettings])
+def test_settings_are_described_in_plain_words(cls):
+    """Readers see a plain name per setting; the name in code is kept beside it for researchers, never in the prose."""
+    table = cls.describe()
+    assert table.index.name == "setting" and table.index.is_unique
+    assert list(table["name in code"]) == list(cls.model_fields)
+    for text in [*table.index, *table.columns, *table["why this value"]]:
+        assert "_" not in text, text  # no identifiers in what a person reads
+    values = cls.describe(cls()).set_index("name in code")["value"]
+    if cls is W.FeedbackSettings:
+        assert values["correction"] == "no"
+        assert values["features"] == "; ".join(PLAIN[f][0] for f in cls().features)
+
+
+def test_expected_contact_rate_is_the_design_and_the_simulation_agrees():
+    """The closed form per band equals the design's weighted sum, and 400,000 simulated families land on it."""
+    p = W.WorldParameters(families=400_000, visibility_ratio=4.0)
+    expected = W.expected_contact_rate(p)
+    d = W.cell_rates(p)
+    for band, (lo, hi) in W.BANDS.items():
+        assert expected[band] == pytest.approx(_expected_contact(d, d["decile"].between(lo, hi)), rel=1e-12)
+    pop = W.make_population(p, seed=31)
+    per = W.observe(pop, period=0)
+    band = pop.band()
+    for name in W.BANDS:
+        k, m = per.referred[band == name].sum(), (band == name).sum()
+        lo, hi = stats.beta.ppf([0.0005, 0.9995], k + 0.5, m - k + 0.5)
+        assert lo < expected[name] < hi
+    by_decile = W.expected_contact_rate(p, by="decile")
+    assert by_decile.is_monotonic_increasing and len(by_decile) == 10
+    with pytest.raises(DecideError, match="by must be"):
+        W.expected_contact_rate(p, by="area")
+
+
+def test_readable_family_table_has_plain_headers_and_yes_no():
+    p = W.WorldParameters(families=1_000)
+    pop = W.make_population(p, seed=2)
+    per = W.observe(pop, period=0)
+    frame = W.frame(pop, per, scores=np.full(pop.size, 0.1), flagged=np.zeros(pop.size, bool))
+    shown = W.readable(frame)
+    assert len(shown.columns) == len(frame.columns)
+    for col in shown.columns:
+        assert "_" not in col, col
+    assert set(shown["flagged by the tool"]) == {"no"}
+    assert set(shown["maltreated (the truth)"]) <= {"yes", "no"}
+    assert (shown["maltreated (the truth)"] == "yes").sum() == per.maltreated.sum()
+    with pytest.raises(DecideError, match=r"no plain name for column\(s\) \['secret_column'\]"):
+        W.readable(frame.assign(secret_column=1))
 
 
 def test_defaults_match_the_cited_figures():
@@ -273,6 +323,34 @@ def test_disparity_grows_with_equal_truth_and_the_correction_stops_the_tool_lear
     dep = corrected.coefficients["deprivation"]
     assert np.abs(dep - expected).max() < 0.08
     assert plain.coefficients["deprivation"].iloc[-1] > 2 * expected
+
+
+def test_disparity_summary_is_readable_and_matches_the_runs(loops):
+    plain, corrected = loops
+    runs = {"own records": plain.disparities(metrics=("true rate", "flag share")),
+            "corrected": corrected.disparities(metrics=("true rate", "flag share"))}
+    table = W.disparity_summary(runs, [0, 6])
+    assert list(table.columns) == ["year 0", "year 6"]
+    assert table.loc[("own records", W.DISPARITY_NAMES["flag share"]), "year 6"] == pytest.approx(
+        runs["own records"].query("metric == 'flag share' and generation == 6")["ratio"].iloc[0])
+    for run, measure in table.index:
+        assert "_" not in measure
+    with pytest.raises(DecideError, match=r"no generation\(s\) \[7\]"):
+        W.disparity_summary(runs, [0, 7])
+
+
+def test_learned_odds_ratios_are_per_raw_unit(loops):
+    """Deprivation and benefits do not change between years, so their odds ratio is exp(coefficient / sd) every year."""
+    plain, _ = loops
+    pop = W.make_population(plain.params, seed=plain.seed)
+    table = plain.learned(range(plain.settings.generations + 1))
+    for feature, values in (("deprivation", pop.decile), ("benefits", pop.benefits)):
+        sd = np.asarray(values, float).std()
+        want = np.exp(plain.coefficients[feature].to_numpy() / sd)
+        assert table.loc[PLAIN[feature][0]].to_numpy() == pytest.approx(want, rel=1e-9)
+    assert table.index.name == "odds ratio for one unit more of"
+    with pytest.raises(DecideError, match=r"no generation\(s\) \[99\]"):
+        plain.learned([0, 99])
 
 
 # --- Ensign et al.'s urn ---------------------------------------------------------------------------
