@@ -190,7 +190,12 @@ def test_threshold_draws_the_curves_and_marks_each_switch():
         np.testing.assert_allclose(curves[opt].get_ydata(), curve[opt])
     vertical = sorted(line.get_xdata()[0] for line in ax.lines if len(set(line.get_xdata())) == 1)
     assert vertical == [0.3, 0.5]
-    assert any("switch at 0.5" in t.get_text() for t in ax.texts)
+    # each switch and mark is named in the key beside its own line (not written on the line)
+    named = {line.get_label().replace("\n", " "): line.get_xdata()[0] for line in ax.lines if len(set(line.get_xdata())) == 1}
+    assert named == {"switch at 0.5: go → stay": 0.5, "published: 30 %": 0.3}
+    keyed = {t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()}
+    assert set(named) <= keyed
+    assert not ax.texts
     assert "chance of p" in ax.get_xlabel()
 
 
@@ -199,8 +204,10 @@ def test_threshold_without_a_switch_says_so(tables):
     fig = P.plot_threshold(th)
     ax = fig.axes[0]
     assert len([line for line in ax.lines if line.get_label() in th.curve.columns]) == th.curve.shape[1]
-    if th.switches.empty:
-        assert any("No switch" in t.get_text() for t in ax.texts)
+    assert ("No switch" in ax.get_title(loc="left")) == th.switches.empty
+    flat = pd.DataFrame({"stay": [0.0, 0.0], "go": [1.0, 2.0]}, index=pd.Index([0.0, 1.0], name="p"))
+    fig = P.plot_threshold(Threshold("p", flat, pd.DataFrame(columns=["value", "from_option", "to_option"])))
+    assert "No switch in this range: 'go' stays preferred throughout" in fig.axes[0].get_title(loc="left")
 
 
 def test_value_by_harm_weight_lines_and_switch_match_the_closed_form():
@@ -216,6 +223,8 @@ def test_value_by_harm_weight_lines_and_switch_match_the_closed_form():
         np.testing.assert_allclose(line.get_ydata(), b - line.get_xdata() * h)
     vertical = sorted(line.get_xdata()[0] for line in ax.lines if len(set(line.get_xdata())) == 1)
     np.testing.assert_allclose(vertical, [0.4, 1.0])
+    keyed = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
+    assert "switch at 0.4: below, A; above, B" in keyed and "the weight in this case: 1" in keyed
 
 
 def test_risk_and_uncertainty_draws_both_distributions(tables):

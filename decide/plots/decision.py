@@ -27,6 +27,9 @@ BENEFIT = "#0072B2"
 #: Okabe-Ito colours for options (same option, same colour, in every figure).
 OPTION_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 LOW_COLOUR = "#56B4E9"
+#: Dash patterns that tell apart several switch lines in one key.
+SWITCH_DASHES = [(1, 2), (3, 2, 1, 2), (1, 4), (4, 4)]
+MARK_DASHES = [(5, 3), (8, 3, 2, 3), (2, 2, 6, 2)]
 HIGH_COLOUR = "#E69F00"
 
 
@@ -205,10 +208,8 @@ def plot_acceptability(acceptability: pd.DataFrame, harm_weight: float | None = 
     ticks = [t for t in (0.25, 0.5, 1, 2, 4, 8) if weights.min() <= t <= weights.max()]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.minorticks_off()
-    if harm_weight is not None:
-        ax.axvline(harm_weight, color="black", ls="--", lw=1)
-        ax.annotate(f"weight in this case: {harm_weight:g}", (harm_weight, 1.0), xytext=(4, -4),
-                    textcoords="offset points", va="top", fontsize=9)
+    if harm_weight is not None:  # named in the key, so no note sits on the lines
+        ax.axvline(harm_weight, color="black", ls="--", lw=1, label=f"the weight in this case: {harm_weight:g}")
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(lambda x, _: _percent(x))
     ax.set_xlabel("Harm weight: how many points of benefit one point of harm outweighs (log scale)\n"
@@ -237,15 +238,14 @@ def plot_value_by_harm_weight(summary: pd.DataFrame, weights: tuple[float, float
     fig, ax = plt.subplots(figsize=(9, 5))
     for i, opt in enumerate(options):
         ax.plot(w, lines[:, i], color=colours[opt], lw=2.2, label=opt)
-    for x, frm, to in ([] if switches is None else switches[["harm_weight", "from_option", "to_option"]].itertuples(index=False)):
-        ax.axvline(x, color="grey", ls=":", lw=1.2)
-        ax.annotate(f"switch at {x:.2g}:\nbelow, {_wrap(frm, 22)};\nabove, {_wrap(to, 22)}",
-                    (x, ax.get_ylim()[0]), xytext=(4, 4), textcoords="offset points", va="bottom", fontsize=8,
-                    color="dimgrey")
+    # switches and the case's weight are named in the key, not written beside their lines, where
+    # the notes sat on the lines they labelled
+    for k, (x, frm, to) in enumerate([] if switches is None else
+                                     switches[["harm_weight", "from_option", "to_option"]].itertuples(index=False)):
+        ax.axvline(x, color="grey", ls=":", lw=1.4, dashes=SWITCH_DASHES[k % len(SWITCH_DASHES)],
+                   label=_wrap(f"switch at {x:.2g}: below, {frm}; above, {to}", 34))
     if harm_weight is not None:
-        ax.axvline(harm_weight, color="black", ls="--", lw=1)
-        ax.annotate(f"weight in this case: {harm_weight:g}", (harm_weight, ax.get_ylim()[1]), xytext=(4, -4),
-                    textcoords="offset points", va="top", fontsize=9)
+        ax.axvline(harm_weight, color="black", ls="--", lw=1, label=f"the weight in this case: {harm_weight:g}")
     ax.set_xscale("log")
     ticks = [t for t in (0.25, 0.5, 1, 2, 4, 8) if lo <= t <= hi]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
@@ -259,7 +259,7 @@ def _finish_option_lines(fig: Figure, ax, ylabel: str, title: str) -> Figure:
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left")
     ax.grid(alpha=0.3)
-    ax.legend(title="option", frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.legend(title="option, and lines marked", frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -290,10 +290,12 @@ def plot_tornado(tornado: pd.DataFrame, label_width: int = 38) -> Figure:
     ax.barh(y, tornado["lead_at_high"] - base, left=base, color=HIGH_COLOUR, height=0.6,
             label=f"input at its high value ({100 * high_pct:.0f}th percentile)")
     for yi, (_, row) in zip(y, tornado.iterrows()):
-        for lead, value in ((row["lead_at_low"], row["low_value"]), (row["lead_at_high"], row["high_value"])):
+        # the value tried at the end of its bar: low above the bar's middle, high below, so the
+        # two never meet when both bars point the same way and end close together
+        for lead, value, up in ((row["lead_at_low"], row["low_value"], True), (row["lead_at_high"], row["high_value"], False)):
             right = lead >= base
-            ax.annotate(f"{value:.2g}", (lead, yi), xytext=(3 if right else -3, 0), textcoords="offset points",
-                        ha="left" if right else "right", va="center", fontsize=8, color="dimgrey")
+            ax.annotate(f"{value:.2g}", (lead, yi), xytext=(3 if right else -3, 1 if up else -1), textcoords="offset points",
+                        ha="left" if right else "right", va="bottom" if up else "top", fontsize=7.5, color="dimgrey")
     ax.axvline(base, color="black", lw=1)
     ax.axvline(0, color=HARM, lw=1.5, ls="--", label="no lead: a bar reaching past this line would flip the choice")
     xmin, xmax = ax.get_xlim()
@@ -328,21 +330,18 @@ def plot_threshold(threshold, label: str | None = None, marks: dict[str, float] 
     fig, ax = plt.subplots(figsize=(9, 5))
     for opt in options:
         ax.plot(x, curve[opt].values, color=colours[opt], lw=2.2, label=opt)
-    top = ax.get_ylim()[1]
-    for _, s in switches.iterrows():
-        ax.axvline(s["value"], color="black", ls=":", lw=1.2)
-        ax.annotate(f"switch at {s['value']:.3g}:\n{_wrap(s['from_option'], 20)}\n→ {_wrap(s['to_option'], 20)}",
-                    (s["value"], top), xytext=(4, -4), textcoords="offset points", va="top", fontsize=8)
-    for text, value in (marks or {}).items():
-        ax.axvline(value, color="dimgrey", ls="--", lw=1)
-        ax.annotate(_wrap(text, 24), (value, ax.get_ylim()[0]), xytext=(4, 4), textcoords="offset points",
-                    va="bottom", fontsize=8, color="dimgrey")
+    # switches and marks are named in the key: notes beside the lines sat on the lines they labelled
+    for k, (_, sw) in enumerate(switches.iterrows()):
+        ax.axvline(sw["value"], color="black", ls=":", lw=1.2, dashes=SWITCH_DASHES[k % len(SWITCH_DASHES)],
+                   label=_wrap(f"switch at {sw['value']:.3g}: {sw['from_option']} → {sw['to_option']}", 34))
+    for k, (text, value) in enumerate((marks or {}).items()):
+        ax.axvline(value, color="dimgrey", ls="--", lw=1, dashes=MARK_DASHES[k % len(MARK_DASHES)], label=_wrap(text, 34))
+    title = "Where would the choice switch?"
     if switches.empty:
         best = options[int(np.argmax(curve.iloc[0].values))]
-        ax.text(1.02, 0.05, _wrap(f"No switch in this range: '{best}' stays preferred throughout", 30),
-                transform=ax.transAxes, fontsize=9, style="italic", va="bottom")
+        title += "\n" + _wrap(f"No switch in this range: '{best}' stays preferred throughout", 70)
     ax.set_xlabel(_wrap(label, 80) + "\n(everything else left as uncertain as it is)")
-    return _finish_option_lines(fig, ax, "Expected net value (points)", "Where would the choice switch?")
+    return _finish_option_lines(fig, ax, "Expected net value (points)", title)
 
 
 # --- risk and uncertainty -----------------------------------------------------------------------------
@@ -437,7 +436,7 @@ def plot_judgements(decision, refs, titles: Sequence[str] | None = None, kinds: 
     if isinstance(refs, str) or not isinstance(refs, Sequence):
         refs = [refs]
     kinds = list(kinds) if kinds is not None else [None] * len(refs)
-    fig, axes = plt.subplots(len(refs), 1, figsize=(9, 0.6 + 3.3 * len(refs)), squeeze=False)
+    fig, axes = plt.subplots(len(refs), 1, figsize=(12, 0.6 + 3.3 * len(refs)), squeeze=False)
     for p, (ax, ref, kind) in enumerate(zip(axes[:, 0], refs, kinds)):
         kind, fitted, pooled = judged_distributions(decision, ref, kind)
         bounds = decision.bounds(kind)
@@ -472,7 +471,8 @@ def plot_judgements(decision, refs, titles: Sequence[str] | None = None, kinds: 
         ax.set_xlabel(_KIND_AXIS.get(kind, "Value"))
         ax.set_ylabel("How plausible\n(density)")
         ax.set_ylim(bottom=0)
-        ax.legend(fontsize=8, frameon=True, framealpha=0.9, loc="best")
+        # the key beside the panel, never over the curves (it covered them in notebook 02)
+        ax.legend(fontsize=8, frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
         ax.grid(alpha=0.3)
     fig.suptitle("What was judged: each statement as a distribution", x=0.02, ha="left", fontsize=12)
     fig.tight_layout(rect=(0, 0, 1, 0.97))

@@ -87,7 +87,12 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, target: float, *, value: 
         for r, u, d in zip(points.itertuples(), up, down):
             v = getattr(r, value)
             if v > u or v < d:
-                ax.annotate(getattr(r, label), (getattr(r, size), v), fontsize=8, xytext=(3, 3), textcoords="offset points")
+                # named on the far side of the point from the limit it crossed: the limits narrow
+                # as agencies grow, so above-right of a point over the upper one, below-right under
+                # the lower one (up and to the right the name sat on the line)
+                above = v > u
+                ax.annotate(getattr(r, label), (getattr(r, size), v), fontsize=8, xytext=(4, 4 if above else -4),
+                            textcoords="offset points", ha="left", va="bottom" if above else "top")
     ax.set_xlabel(f"number of {size}")
     ax.set_ylabel(ylabel or value)
     ax.set_title(title)

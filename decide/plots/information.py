@@ -87,7 +87,13 @@ def robustness_bars(table, ax=None, top: int | None = 12, title: str | None = No
     ax.set_xlim(left=1)
     fmt = FuncFormatter(lambda x, _: f"{x:g}×")
     ax.xaxis.set_major_formatter(fmt)
-    ax.xaxis.set_minor_formatter(fmt)
+    # label the in-between ticks (2×, 3×, 5×) only while they have room: over more than two
+    # powers of ten, 8×, 9× and 10× ran into each other
+    lo, hi = ax.get_xlim()
+    decades = np.log10(hi / lo) if hi > lo > 0 else 0.0
+    keep = (2, 3, 5) if decades <= 1.2 else (2, 5) if decades <= 2.2 else ()
+    ax.xaxis.set_minor_formatter(FuncFormatter(
+        lambda x, _: f"{x:g}×" if x > 0 and round(x / 10 ** np.floor(np.log10(x) + 1e-9)) in keep else ""))
     ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.set_xlabel("hidden odds ratio needed to change the preferred option (×, log scale; red: under 1.5)")
     pref = table.attrs.get("preferred", "")

@@ -42,7 +42,7 @@ def plot_harmed_counts(table: pd.DataFrame, title: str | None = None) -> Figure:
     """
     _need(table, ["harmed", "known odds"], "plot_harmed_counts")
     n, p, sure = table.attrs.get("n_children"), table.attrs.get("chance"), table.attrs.get("how_sure")
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
     ax.bar(table["harmed"], table["known odds"], width=0.9, color=KNOWN, alpha=0.6,
            label=f"known odds: the chance is exactly {p:.0%}" if p is not None else "known odds")
     if "unknown odds" in table:
@@ -51,9 +51,9 @@ def plot_harmed_counts(table: pd.DataFrame, title: str | None = None) -> Figure:
     ax.set_xlabel(f"How many of the {n} children are harmed")
     ax.set_ylabel("Probability")
     ax.set_title(title or f"Known odds still leave chance: out of {n} children, how many are harmed?", loc="left")
-    ax.legend(frameon=False, loc="upper right", fontsize=9)
+    # the key under the chart: inside it covered the bars whatever the chance (notebook 01)
+    fig.legend(frameon=False, loc="outside lower center", fontsize=9)
     ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
     return fig
 
 
@@ -80,26 +80,29 @@ def plot_two_urns(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_unlisted_harm(table: pd.DataFrame) -> Figure:
+def plot_unlisted_harm(table: pd.DataFrame, scale: tuple[float | None, float | None] | None = None) -> Figure:
     """How likely an unlisted harm would have to be to change the choice, by how serious it is.
 
-    ``table`` is :func:`decide.uncertainty.unlisted_harm`.
+    ``table`` is :func:`decide.uncertainty.unlisted_harm`; ``scale`` the case's value scale
+    (``(case.values.scale_min, case.values.scale_max)``), named on the axis when given.
     """
     _need(table, ["magnitude", "chance_needed"], "plot_unlisted_harm")
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    ax.plot(table["magnitude"], np.minimum(table["chance_needed"], 1.05), color=HARM, lw=2.2)
-    ax.axhline(1, color="grey", ls=":", lw=1)
+    fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+    ax.plot(table["magnitude"], np.minimum(table["chance_needed"], 1.05), color=HARM, lw=2.2,
+            label="the chance it would need to have to change the choice")
+    ax.axhline(1, color="grey", ls=":", lw=1, label="certain (a chance of 1)")
     ax.fill_between(table["magnitude"], np.minimum(table["chance_needed"], 1.05), 1.05, color=HARM, alpha=0.12,
                     label="an unlisted harm this likely would change the choice")
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel("How serious the unlisted harm would be (points on the case's 0-100 scale)")
+    lo, hi = scale if scale is not None else (None, None)
+    where = f"the case's {lo:g} to {hi:g} scale" if lo is not None and hi is not None else "the case's value scale"
+    ax.set_xlabel(f"How serious the unlisted harm would be (points on {where})")
     ax.set_ylabel("Chance it would need to have")
     pref, run = table.attrs.get("preferred", "the preferred option"), table.attrs.get("runner_up", "the runner-up")
     ax.set_title(_wrap(f"Unknown unknowns: how likely a harm nobody listed under '{pref}' would need to be "
                        f"to make '{run}' the better choice", 80), loc="left", fontsize=11)
-    ax.legend(frameon=False, loc="upper right")
+    fig.legend(frameon=False, loc="outside lower center", ncol=2, fontsize=9)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
     return fig
 
 

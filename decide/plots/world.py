@@ -79,6 +79,23 @@ def records_vs_truth(audits: dict, *, metrics=("base_rate", "selection_rate", "f
     return fig
 
 
+TRUTH_LINE = "the truth: no disparity (ratio 1),\nor the most deprived's share of the maltreated (flag share)"
+
+
+def _log_ticks(lo: float, hi: float, candidates=(0.5, 1, 1.5, 2, 3, 4, 6, 8, 10, 15, 20, 30, 50, 100)) -> list[float]:
+    """Readable ticks for a log axis from lo to hi, spaced so that their labels never touch:
+    each at least 1/6 of the range (in log units) above the one before."""
+    inside = [v for v in candidates if lo <= v <= hi]
+    gap = np.log(hi / lo) / 6 if hi > lo > 0 else 0.0
+    kept: list[float] = []
+    for v in inside:
+        if not kept or np.log(v / kept[-1]) >= gap or v == 1:
+            if kept and v == 1 and np.log(v / kept[-1]) < gap:
+                kept.pop()  # 1 (no disparity) always keeps its label
+            kept.append(v)
+    return kept
+
+
 _METRIC_TITLES = {"recorded rate": "recorded rate: most / least deprived", "true rate": "true rate: most / least deprived",
                   "mean score": "tool's mean score: most / least deprived", "flag rate": "flag rate: most / least deprived",
                   "flag share": "share of the flags going to the most deprived"}
@@ -100,18 +117,21 @@ def disparities_over_generations(runs: dict[str, pd.DataFrame], *, metrics=("rec
             ax.plot(d["generation"], d["ratio"], "o-", color=c, ms=3.5, lw=1.5, label=label)
             if d["lower"].notna().any():
                 ax.fill_between(d["generation"], d["lower"], d["upper"], color=c, alpha=0.2, lw=0)
+        # one key entry for the green dashed line: it is the truth in every panel (no disparity for a
+        # ratio, their share of the maltreated for the flag share); two entries that looked the same
+        # but meant different things confused readers of notebook 05
         if m == "flag share":
             if family_share is not None:
-                ax.axhline(family_share, color=COLOURS["truth"], ls="--", lw=1, label="their share of the maltreated")
+                ax.axhline(family_share, color=COLOURS["truth"], ls="--", lw=1, label=TRUTH_LINE)
             ax.set_ylim(0, 1)
             ax.set_ylabel("share of all flags")
         else:
-            ax.axhline(1, color=COLOURS["truth"], ls="--", lw=1, label="no disparity (the truth)")
+            ax.axhline(1, color=COLOURS["truth"], ls="--", lw=1, label=TRUTH_LINE)
             ax.set_yscale("log")
             ax.set_ylabel("ratio (log scale)")
             lo = min(1.0, np.nanmin([t[t["metric"] == m]["lower"].min() for t in runs.values()] + [1.0]))
             hi = np.nanmax([np.nanmax(t[t["metric"] == m][["ratio", "upper"]].to_numpy()) for t in runs.values()])
-            ticks = [v for v in (0.5, 1, 1.5, 2, 3, 4, 6, 8, 10, 15, 20, 30, 50, 100) if lo * 0.9 <= v <= hi * 1.1]
+            ticks = _log_ticks(lo * 0.9, hi * 1.1)
             ax.set_yticks(ticks, [f"{v:g}" for v in ticks])
             ax.yaxis.set_minor_formatter(plt.NullFormatter())
         ax.set_xlabel("generation (years the tool has been used)")
@@ -127,7 +147,7 @@ def disparities_over_generations(runs: dict[str, pd.DataFrame], *, metrics=("rec
     first = next(iter(runs.values()))
     interval = first.attrs.get("interval", 0.9)
     fig.suptitle(title or f"Feedback loop with equal true maltreatment ({interval:.0%} intervals)", fontsize=10.5)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.tight_layout(rect=(0, 0.5 / fig.get_size_inches()[1], 1, 1))
     return fig
 
 
@@ -138,20 +158,24 @@ def urn(runs: dict, *, paths: int = 25, title: str | None = None):
         ax = axes[0, j]
         for k in range(min(paths, r.share.shape[0])):
             ax.plot(r.steps, r.share[k], color="#0072B2", lw=0.7, alpha=0.5)
-        ax.axhline(r.true_share, color=COLOURS["truth"], ls="--", lw=1.4, label="true share of incidents")
+        ax.axhline(r.true_share, color=COLOURS["truth"], ls="--", lw=1.4)
         ax.set_ylim(0, 1)
         ax.set_xscale("log")
         ax.set_xlabel("visits (log scale)")
         ax.set_ylabel("area A's share of the records")
         ax.set_title(label, fontsize=9.5)
-        ax.legend(fontsize=7.5, frameon=False, loc="lower left")
         ax = axes[1, j]
         ax.hist(r.final_share, bins=np.linspace(0, 1, 26), color="#0072B2", alpha=0.8)
         ax.axvline(r.true_share, color=COLOURS["truth"], ls="--", lw=1.4)
         ax.set_xlabel("area A's share at the end")
         ax.set_ylabel(f"runs (of {r.share.shape[0]})")
     fig.suptitle(title or "The runaway feedback loop (Ensign et al. 2018): records decide where to look", fontsize=10.5)
-    fig.tight_layout()
+    # one key for every panel, under them: inside a panel it covered the runs' lines
+    shown = min(paths, min(r.share.shape[0] for r in runs.values()))
+    handles = [plt.Line2D([], [], color="#0072B2", lw=0.7, label=f"one run (top: {shown} runs shown)"),
+               plt.Line2D([], [], color=COLOURS["truth"], ls="--", lw=1.4, label="true share of incidents in area A")]
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8.5, frameon=False)
+    fig.tight_layout(rect=(0, 0.35 / fig.get_size_inches()[1], 1, 1))
     return fig
 
 
