@@ -37,6 +37,9 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def execute(path: Path, timeout: int = 120) -> tuple[nbformat.NotebookNode, float]:
     """Execute one notebook on a fresh kernel; return it with the seconds it took, kernel start included.
 
@@ -52,8 +55,12 @@ def execute(path: Path, timeout: int = 120) -> tuple[nbformat.NotebookNode, floa
 
 def offline_html(nb: nbformat.NotebookNode, name: str = "notebook") -> str:
     """The executed notebook as one HTML page that loads nothing from a network."""
-    nb = nbformat.from_dict(nb)  # a copy: the widget state is dropped from the page, not from the caller's notebook
+    nb = nbformat.from_dict(nb)  # a copy: the widgets are dropped from the page, not from the caller's notebook
     nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        # without its state a widget would show as its Python repr ("VBox(children=(FloatSlider(...") in the page
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if WIDGET_VIEW not in o.get("data", {})]
     exporter = HTMLExporter(template_name="lab", template_file="decide_offline.html.j2", embed_images=True,
                             extra_loaders=[jinja2.DictLoader({"decide_offline.html.j2": OFFLINE_TEMPLATE})])
     html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})

@@ -303,6 +303,8 @@ def test_notebook_html_loads_nothing_from_a_network(notebook, runs):
     _, html = runs.notebook(notebook)
     page = Page(html)
     assert not page.network, f"{notebook}.html would load from a network: {page.network[:10]}"
+    reprs = re.findall(r"\b\w+\(children=\(\w+\(", "".join(page.text))
+    assert not reprs, f"{notebook}.html shows widgets as Python text a reader cannot use: {reprs[:3]}"
     assert "data:image/png;base64," in html or not any(
         "image/png" in o.get("data", {}) for c in runs.notebook(notebook)[0].cells for o in c.get("outputs", [])), \
         f"{notebook}.html lost its figures"
@@ -400,6 +402,7 @@ def test_demo_page_of_a_slider_notebook_is_offline_and_keeps_the_figure(tmp_path
     html = (tmp_path / "out" / "notebooks" / "sliders.html").read_text(encoding="utf-8")
     assert Page(html).network == [] and "<script" not in html    # ...the saved page needs no script at all
     assert "data:image/png;base64," in html and "make lab" in html
+    assert "(children=(" not in "".join(Page(html).text)  # no widget shown as its Python repr
 
 
 # --- stated run times: no execution, the times are those `make demo` last measured -------------------------
