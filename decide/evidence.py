@@ -163,9 +163,11 @@ def validate_evidence(table: pd.DataFrame, source: str = "evidence table") -> pd
     """
     missing = [c for c in COLUMNS if c not in table.columns]
     if missing:
+        separator = next((sep for sep in (";", "\t", "|") if len(table.columns) == 1 and sep in str(table.columns[0])), None)
+        hint = f" The header has {separator!r} between names: save the file with commas between fields." if separator else ""
         raise EvidenceError(
             [Problem("columns", list(table.columns), f"missing column(s) {missing}; an evidence file needs: "
-                     + "; ".join(f"{c} ({d})" for c, d in COLUMNS.items()))],
+                     + "; ".join(f"{c} ({d})" for c, d in COLUMNS.items()) + "." + hint)],
             source=source,
         )
     if len(table) == 0:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+
 from _shared import MINIMAL_CASE, dump
+from case_files import warm_up
 from hostile import Entry
 
 CASE = {"case.yaml": dump(MINIMAL_CASE)}
 
+
 ENTRIES = [
-    Entry("args/check-minimal", "valid input", ["check", "case.yaml"], "valid", CASE),
-    Entry("args/compare-minimal", "valid input", ["compare", "case.yaml", "--draws", "500"], "valid", CASE),
+    Entry("args/check-minimal", "valid input", ["check", "case.yaml"], "valid", CASE, setup=warm_up),
+    Entry("args/compare-minimal", "valid input", ["compare", "case.yaml", "--draws", "500"], "valid", CASE, setup=warm_up),
     Entry("args/check-missing-file", "missing or unreadable file", ["check", "nope.yaml"], "refused", CASE, message="no such file"),
     Entry("args/check-directory", "missing or unreadable file", ["check", "{dir}"], "refused", CASE),
     Entry("args/compare-negative-seed", "bad argument", ["compare", "case.yaml", "--seed", "-1"], "refused", CASE, message="seed"),
@@ -17,4 +21,62 @@ ENTRIES = [
     Entry("args/compare-zero-draws", "bad argument", ["compare", "case.yaml", "--draws", "0"], "refused", CASE, message="draws"),
     Entry("args/compare-csv-is-input", "output over an input", ["compare", "case.yaml", "--csv", "case.yaml", "--force"], "refused", CASE,
           message="input"),
+]
+
+# --- more arguments: every bad value of --seed and --draws, every bad --csv path ---------------
+
+BA = "bad argument"
+
+
+def _compare(*extra):
+    return ["compare", "case.yaml", "--draws", "500", *extra]
+
+
+for name, value in {"seed-2-32": str(2**32), "seed-text": "abc", "seed-fraction": "1.5", "seed-empty": "",
+                    "seed-huge": "9" * 40, "seed-nan": "nan"}.items():
+    ENTRIES.append(Entry(f"args/{name}", BA, _compare("--seed", value), "refused", CASE, message=r"--seed.*0 to 4,294,967,295"))
+for name, value in {"draws-99": "99", "draws-over-max": "2000001", "draws-text": "many", "draws-exponent": "1e3",
+                    "draws-negative": "-5", "draws-empty": "", "draws-fraction": "500.5", "draws-inf": "inf"}.items():
+    ENTRIES.append(Entry(f"args/{name}", BA, ["compare", "case.yaml", "--draws", value], "refused", CASE,
+                         message=r"--draws.*100 to 2,000,000"))
+ENTRIES += [
+    Entry("args/seed-zero", "valid input", _compare("--seed", "0"), "valid", CASE, setup=warm_up),
+    Entry("args/seed-max", "valid input", _compare("--seed", str(2**32 - 1)), "valid", CASE, setup=warm_up),
+    Entry("args/draws-min", "valid input", ["compare", "case.yaml", "--draws", "100"], "valid", CASE, setup=warm_up),
+    Entry("args/draws-underscores", "valid input", ["compare", "case.yaml", "--draws", "1_000"], "valid", CASE, setup=warm_up),
+    Entry("args/no-command", BA, [], "refused", CASE, message="command"),
+    Entry("args/unknown-command", BA, ["chek", "case.yaml"], "refused", CASE, message=r"invalid choice.*'chek'"),
+    Entry("args/check-no-case", BA, ["check"], "refused", CASE, message=r"case"),
+    Entry("args/compare-no-case", BA, ["compare", "--draws", "500"], "refused", CASE, message=r"case"),
+    Entry("args/unknown-option", BA, _compare("--drawz", "5"), "refused", CASE, message=r"unrecognized arguments: --drawz"),
+    Entry("args/check-with-draws", BA, ["check", "case.yaml", "--draws", "500"], "refused", CASE,
+          message=r"unrecognized arguments"),
+    Entry("args/two-cases", BA, ["check", "case.yaml", "case.yaml"], "refused", CASE, message=r"unrecognized arguments"),
+    Entry("args/evidence-no-file", BA, ["evidence"], "refused", CASE, message=r"csv"),
+]
+
+# --csv: checked before anything is simulated or written
+OUT = "output over an input"
+ENTRIES += [
+    Entry("args/csv-is-input-spelt-differently", OUT, _compare("--csv", "./sub/../case.yaml", "--force"), "refused",
+          {**CASE, "sub/keep.txt": "x"}, message=r"input.*even with --force"),
+    Entry("args/csv-is-input-no-force", OUT, _compare("--csv", "case.yaml"), "refused", CASE, message=r"input"),
+    Entry("args/csv-exists", "output exists", _compare("--csv", "table.csv"), "refused", {**CASE, "table.csv": "mine"},
+          message=r"already exists.*--force"),
+    Entry("args/csv-parent-is-file", BA, _compare("--csv", "case.yaml/table.csv"), "refused", CASE,
+          message=r"is a file, not a folder"),
+    Entry("args/csv-is-folder", BA, _compare("--csv", "out"), "refused", {**CASE, "out/keep.txt": "x"}, message=r"is a folder"),
+    Entry("args/csv-force-replaces", "valid input", _compare("--csv", "table.csv", "--force"), "valid",
+          {**CASE, "old/table.txt": "x"}, setup=warm_up),
+    Entry("args/csv-new-folder", "valid input", _compare("--csv", "new/folder/table.csv"), "valid", CASE, setup=warm_up),
+]
+
+FORMULA_CASE = copy.deepcopy(MINIMAL_CASE)
+FORMULA_CASE["options"][0]["name"] = "=HYPERLINK(\"http://evil.example\",\"click\")"
+FORMULA_CASE["options"][1]["name"] = "-care"
+FORMULA_CASE["options"].append({"name": "@kin", "outcomes": [
+    {"name": "+moves", "kind": "harm", "chance": 0.2, "horizon": "1 year", "magnitude": 20}]})
+ENTRIES += [
+    Entry("args/csv-formula-option-names", "formula injection", _compare("--csv", "table.csv"), "valid",
+          {"case.yaml": dump(FORMULA_CASE)}, setup=warm_up),
 ]
