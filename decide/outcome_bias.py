@@ -138,6 +138,25 @@ class OutcomeBias:
                 for k, (p, se, m) in sims.items()]
         return pd.DataFrame(rows).set_index("rate")
 
+    def table(self) -> pd.DataFrame:
+        """:meth:`rates` for people to read: each rate in words, as percentages, under plain headings."""
+        r = self.rates()
+        out = pd.DataFrame({
+            "simulated (%)": 100 * r["simulated"], "Monte Carlo standard error (points)": 100 * r["mc_se"],
+            "out of (decisions)": r["out_of"], "closed form (%)": 100 * r["closed_form"],
+        })
+        out.index = pd.Index(r["meaning"], name="share of")
+        return out
+
+    def within_monte_carlo_error(self, k: float = 4.0) -> bool:
+        """True if every simulated rate lies within ``k`` standard errors of its closed form (from the closed form,
+        so a rate never observed still has an error), plus one decision's worth for discreteness."""
+        r = self.rates()
+        p, m = r["closed_form"], r["out_of"]
+        se = np.sqrt(p * (1 - p) / m.where(m > 0))
+        ok = (r["simulated"] - p).abs() <= k * se + 1 / m.where(m > 0)
+        return bool(ok[m > 0].all())
+
 
 def simulate_outcome_bias(n_decisions: int = 10_000, world: World | None = None, *, seed: int, **settings) -> OutcomeBias:
     """Simulate ``n_decisions`` decisions in ``world`` (or a World built from ``settings``)."""

@@ -390,8 +390,8 @@ def checklist(record: Record, choice: dict, switches: pd.DataFrame, how_reproduc
     shows = {
         "judge-the-reasoning": (f"This review uses only the record, written on {record.content['recorded_at'][:10]} for a "
                                 f"decision of {record.content['decided_on']}; its numbers were re-computed and matched {how_reproduced}."),
-        "good-decision-bad-outcome": (f"The record gave the outcome(s) a chance; see 'What the record said'. Verdict on the "
-                                      f"choice: {choice['verdict']}."),
+        "good-decision-bad-outcome": (f"The record put a chance on each outcome before it happened (shown above, beside "
+                                      f"what happened). Verdict on the choice: {choice['verdict']}."),
         "uncertainty-acknowledged": (f"{len(d.quantities)} shared inputs were stated as distributions; the chosen option's "
                                      f"expected value ran from {choice['lower']:.1f} to {choice['upper']:.1f} points "
                                      f"({record.settings['interval']:.0%} interval)."),
@@ -480,6 +480,26 @@ def plain_summary(rv: Review) -> list[str]:
                    f"'{far}' would have been preferred.")
     out.append("A single outcome cannot show whether a chance was judged well: a 30 % chance happens three times in ten. "
                "Only many records, compared with what happened, can check how well chances are judged.")
+    return out
+
+
+#: Plain headings for the review's tables wherever a person reads them (notebooks), in place of column names.
+HEADINGS = {
+    "option": "option", "expected_value": "expected net value (points)", "lower": "interval: low end",
+    "upper": "interval: high end", "expected_benefit": "expected benefit", "expected_harm": "expected harm",
+    "probability_best": "chance it was the best option", "expected_regret": "expected regret (average shortfall from the best)",
+    "outcome": "outcome", "chance": "chance (average)", "chance_lower": "interval: low end", "chance_upper": "interval: high end",
+    "in_words": "in words (UK yardstick)", "description": "input", "record_middle": "record's middle value",
+    "switch_at": "switch at", "below": "best below", "above": "best above",
+    "record_chance_beyond": "record's chance it lay beyond", "meaning": "what it says about the choice",
+}
+
+
+def for_reading(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Some columns of a review table under plain headings (the index, if named, too): for people, not code."""
+    out = table[columns].rename(columns=HEADINGS)
+    if out.index.name in HEADINGS:
+        out.index.name = HEADINGS[out.index.name]
     return out
 
 

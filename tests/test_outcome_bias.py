@@ -81,3 +81,18 @@ def test_bad_settings_are_refused():
         World(share_made_well=-0.1)
     with pytest.raises(DecideError, match="n_decisions"):
         simulate_outcome_bias(0, seed=1)
+
+
+def test_table_for_reading_has_plain_headings_and_the_same_numbers():
+    run = simulate_outcome_bias(20_000, seed=4, base_rate=0.4, alternative_rate=0.25)
+    r, t = run.rates(), run.table()
+    assert list(t.index) == list(r["meaning"]) and t.index.name == "share of"
+    assert all("_" not in c for c in t.columns)
+    assert np.allclose(t["simulated (%)"], 100 * r["simulated"]) and np.allclose(t["closed form (%)"], 100 * r["closed_form"])
+    assert run.within_monte_carlo_error()
+
+
+def test_within_monte_carlo_error_can_fail():
+    run = simulate_outcome_bias(20_000, seed=4, base_rate=0.4, alternative_rate=0.25)
+    run.decisions["harm"] = ~run.decisions["harm"]  # outcomes flipped: far from the closed form
+    assert not run.within_monte_carlo_error()
