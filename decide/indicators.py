@@ -18,6 +18,7 @@ days; A2 (authority to place to match) 4 months, earlier 213 -> 182 -> 152 days.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +85,8 @@ def raw_league_table(children: pd.DataFrame, threshold_days: float = A1_THRESHOL
     """What a scorecard shows: per agency, children, average days, share of complex children, breakdowns.
 
     Ranked by average days (1 = fastest), as league tables are; ``meets_threshold`` compares the
-    average with the scorecard threshold.
+    average with the scorecard threshold. ``raw_breakdown_rank`` ranks by the raw breakdown rate
+    (1 = fewest), so the breakdown table can be set against its own raw ranking, not timeliness's.
     """
     g = children.groupby("agency", sort=True)
     table = pd.DataFrame({
@@ -96,6 +98,9 @@ def raw_league_table(children: pd.DataFrame, threshold_days: float = A1_THRESHOL
     table["breakdown_rate"] = table["breakdowns"] / table["children"]
     table["meets_threshold"] = table["mean_days"] <= threshold_days
     table["raw_rank"] = table["mean_days"].rank(method="first").astype(int)
+    # Breakdown rates from small numbers tie often (several agencies with none): tied agencies share
+    # the best place they could claim, as a league table would print them.
+    table["raw_breakdown_rank"] = table["breakdown_rate"].rank(method="min").astype(int)
     table.attrs.update(threshold_days=threshold_days, threshold_source=A1_SOURCE)
     return table.sort_values("raw_rank")
 
@@ -126,6 +131,70 @@ class AgencyFit:
         }, index=pd.Index(self.agencies, name="agency"))
         out.attrs.update(prob=prob, score=self.score_label, outcome=self.outcome)
         return out.sort_values("estimate")
+
+
+#: Plain words for the raw league table's columns, for tables a reader sees.
+RAW_TABLE_HEADERS = {
+    "children": "children placed", "mean_days": "average days to placement",
+    **{f"share_{c}": f"share {label}" for c, label in COMPLEXITY_LABELS.items()},
+    "breakdowns": "breakdowns", "breakdown_rate": "breakdown rate",
+    "raw_rank": "raw rank (days)", "raw_breakdown_rank": "raw rank (breakdown)",
+}
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """The raw league table or a fitted table with plain-word headers, for readers who never see the code.
+
+    Headers that depend on the table (the threshold, the score, the interval) come from its attrs,
+    so the words always match the numbers under them.
+    """
+    pct = f"{table.attrs.get('prob', 0.9) * 100:g} %"
+    headers = {
+        **RAW_TABLE_HEADERS,
+        "meets_threshold": f"average within {table.attrs.get('threshold_days', A1_THRESHOLD_DAYS):g} days",
+        "estimate": table.attrs.get("score", "estimate"),
+        "lower": f"lower end ({pct} interval)", "upper": f"upper end ({pct} interval)",
+        "mean_rank": "average rank", "rank_lower": f"rank, lower end ({pct})",
+        "rank_upper": f"rank, upper end ({pct})",
+    }
+    out = table.rename(columns=headers)
+    out.index.name = table.index.name
+    return out
+
+
+def which_ranks_follow(rho_true: float, rho_complexity: float, close: float = 0.1) -> str:
+    """A headline saying whether raw ranks follow true performance or complexity, from the two correlations.
+
+    ``rho_true`` and ``rho_complexity`` are the rank correlations of the raw league table with the
+    agencies' true ranks and with their complexity. Correlations within ``close`` of each other are
+    called equal: with two dozen agencies a Spearman correlation is uncertain by about 0.2, so a
+    smaller gap is no ground for saying one wins.
+    """
+    if not (np.isfinite(rho_true) and np.isfinite(rho_complexity)):
+        raise DecideError(f"both correlations must be numbers, got {rho_true!r} and {rho_complexity!r}")
+    both = f"(rank correlation {rho_true:.2f} with true performance, {rho_complexity:.2f} with complexity)"
+    if abs(rho_true - rho_complexity) < close:
+        return f"Raw ranks follow complexity as much as performance {both}"
+    if rho_complexity > rho_true:
+        return f"Raw ranks follow complexity more than performance {both}"
+    return f"Raw ranks follow performance more than complexity {both}"
+
+
+@contextlib.contextmanager
+def _reproducible():
+    """Compile the model so that the same seed gives the same draws on every run.
+
+    PyTensor compiles models with Numba and, by default, lets it reorder floating-point sums and
+    fuse multiply-adds ("fastmath"). How much it does so depends on whether a function was compiled
+    afresh or loaded from the on-disk cache, so a first run (cold cache) and a later run (warm)
+    differed in the last bits of the log-density; the sampler amplifies such bits, and the same seed
+    gave different league tables (measured: mean ranks 7.23 against 7.16). Without fastmath the
+    arithmetic is IEEE-exact either way. Sampling took about as long.
+    """
+    import pytensor
+
+    with pytensor.config.change_flags(numba__fastmath=False):
+        yield
 
 
 def _design(children: pd.DataFrame):
@@ -166,7 +235,8 @@ def fit_timeliness(children: pd.DataFrame, *, seed: int, draws: int = 1000, tune
             mu = mu + pm.math.dot(x, beta)
         sigma = pm.HalfNormal("child_sd", 1.0)
         pm.Normal("log_days", mu, sigma, observed=y)
-        dt = _sample(model, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler, target_accept=0.9)
+        with _reproducible():
+            dt = _sample(model, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler, target_accept=0.9)
     post = dt["posterior"]
     # With centred complexities, intercept + agency effect is log-days for the average case mix.
     scores = np.exp(post["intercept"].values.reshape(-1, 1) + post["agency_effect"].values.reshape(-1, len(agencies)))
@@ -208,7 +278,8 @@ def fit_breakdown(children: pd.DataFrame, *, seed: int, draws: int = 1000, tune:
         beta = pm.Normal("complexity_effect", 0, 1.0, dims="complexity")
         pm.Binomial("breakdowns", n=cells["total"].to_numpy(), logit_p=intercept + effect[idx] + pm.math.dot(x, beta),
                     observed=cells["events"].to_numpy())
-        dt = _sample(model, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler, target_accept=0.95)
+        with _reproducible():
+            dt = _sample(model, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler, target_accept=0.95)
     post = dt["posterior"]
     a = post["intercept"].values.reshape(-1, 1, 1)
     u = post["agency_effect"].values.reshape(-1, len(agencies), 1)
@@ -304,6 +375,65 @@ def timeliness_funnel(children: pd.DataFrame, adjust: bool = True) -> tuple[pd.D
     points["ratio_to_expected"] = np.exp(points["mean_log_ratio"])
     sd = float(np.sqrt((resid ** 2).sum() / dof))
     return points.reset_index(), {"target": 0.0, "sd": sd, "adjusted": adjust}
+
+
+def outside_funnel(points: pd.DataFrame, target: float, prob: float = 0.998) -> pd.DataFrame:
+    """The agencies whose raw breakdown rate lies outside the exact binomial limits for their size.
+
+    ``points`` and ``target`` are :func:`breakdown_funnel`'s; the limits are those of
+    :func:`funnel_limits_proportion` at each agency's own number of children, the same limits the
+    funnel plot draws (its outer limit, 99.8 %, by default). Adds ``side``: "above" or "below".
+    """
+    limits = funnel_limits_proportion(points["children"].to_numpy(), target, probs=(prob,))
+    lower, upper = limits[f"lower_{prob:g}"].to_numpy(), limits[f"upper_{prob:g}"].to_numpy()
+    rate = points["rate"].to_numpy()
+    above, below = rate > upper, rate < lower
+    out = points.assign(side=np.where(above, "above", "below"))
+    return out.loc[above | below]
+
+
+def outside_funnel_sentences(children: pd.DataFrame, prob: float = 0.998) -> list[str]:
+    """One sentence per agency outside the breakdown funnel, saying how its children differ from all.
+
+    The point of a funnel plot is the question it prompts: an agency outside the limits may have
+    children at higher risk wherever they are placed, so each sentence sets the agency's share of
+    each complexity beside the share among all children.
+    """
+    points, target = breakdown_funnel(children)
+    outside = outside_funnel(points, target, prob)
+    if outside.empty:
+        return [f"No agency lies outside the {prob:.1%} limits: every agency's breakdown rate is within what "
+                f"chance alone would give an agency of its size whose true rate is the overall {target:.1%}."]
+    overall = children[COMPLEXITY].mean()
+    by_agency = children.groupby("agency")[COMPLEXITY].mean()
+    sentences = []
+    for row in outside.itertuples():
+        shares = by_agency.loc[row.agency]
+        more = [c for c in COMPLEXITY if shares[c] > overall[c]]
+        parts = [f"{COMPLEXITY_LABELS[c]} {shares[c]:.0%} (all agencies: {overall[c]:.0%})" for c in COMPLEXITY]
+        lead = (f"{row.agency} lies {row.side} the {prob:.1%} limits: {row.breakdowns} breakdowns among "
+                f"{row.children} children ({row.rate:.0%}, against {target:.0%} overall).")
+        if more:
+            words = ", ".join(COMPLEXITY_LABELS[c] for c in more)
+            mix = f" More of its children than of all agencies' are {words}: {'; '.join(parts)}."
+        else:
+            mix = f" Its children are no more complex than all agencies': {'; '.join(parts)}."
+        sentences.append(lead + mix)
+    return sentences
+
+
+def interval_overlap_share(table: pd.DataFrame) -> float:
+    """Share of pairs of agencies whose intervals (``lower``..``upper``) overlap.
+
+    Two agencies whose intervals overlap cannot be told apart at that interval's level, so a high
+    share says the league table's order is mostly not supported by the data.
+    """
+    lo, hi = table["lower"].to_numpy(float), table["upper"].to_numpy(float)
+    n = len(lo)
+    if n < 2:
+        raise DecideError(f"need at least two agencies to compare intervals, got {n}")
+    i, j = np.triu_indices(n, k=1)
+    return float(((lo[i] <= hi[j]) & (lo[j] <= hi[i])).mean())
 
 
 def breakdown_funnel(children: pd.DataFrame) -> tuple[pd.DataFrame, float]:

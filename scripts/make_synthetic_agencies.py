@@ -22,8 +22,11 @@ The true process (what a good indicator should recover):
   + log(1.5) disability. Events are rare, so small agencies' rates are mostly noise.
 
 Files: ``data/synthetic/agencies.csv`` (one row per child: agency, child, sibling_group,
-older_child, disability, days_to_placement, breakdown) and ``data/synthetic/agencies_truth.csv``
-(one row per agency: its true effects and complexity, which real data never show).
+older_child, disability, days_to_placement, breakdown), ``data/synthetic/agencies_truth.csv``
+(one row per agency: its true effects and complexity, which real data never show) and
+``data/synthetic/agencies_effects.csv`` (one row per complexity: how much it truly multiplies the
+days and the odds of breakdown, so a notebook can set a model's estimates beside the truth
+without typing them in).
 """
 
 from __future__ import annotations
@@ -89,6 +92,15 @@ def make(seed: int = SEED, n_agencies: int = N_AGENCIES) -> tuple[pd.DataFrame, 
     return children, truth
 
 
+def effects() -> pd.DataFrame:
+    """The true effect of each complexity: the multiplier on days and the odds ratio of breakdown."""
+    return pd.DataFrame({
+        "complexity": list(TIMELINESS_EFFECTS),
+        "days_multiplier": [round(float(np.exp(b)), 4) for b in TIMELINESS_EFFECTS.values()],
+        "breakdown_odds_ratio": [BREAKDOWN_ODDS_RATIOS[k] for k in TIMELINESS_EFFECTS],
+    })
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=SEED)
@@ -99,8 +111,9 @@ def main(argv=None) -> int:
     children, truth = make(args.seed)
     children.to_csv(out / "agencies.csv", index=False)
     truth.to_csv(out / "agencies_truth.csv", index=False)
-    print(f"wrote {out / 'agencies.csv'} ({len(children)} children, {truth.shape[0]} agencies) and "
-          f"{out / 'agencies_truth.csv'} (seed {args.seed})")
+    effects().to_csv(out / "agencies_effects.csv", index=False)
+    print(f"wrote {out / 'agencies.csv'} ({len(children)} children, {truth.shape[0]} agencies), "
+          f"{out / 'agencies_truth.csv'} (seed {args.seed}) and {out / 'agencies_effects.csv'}")
     return 0
 
 

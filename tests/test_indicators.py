@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +32,10 @@ from decide.indicators import (  # noqa: E402
     rank_probabilities,
     raw_league_table,
     read_agencies,
+    readable,
     timeliness_funnel,
     validate_agencies,
+    which_ranks_follow,
 )
 
 spec = importlib.util.spec_from_file_location("make_synthetic_agencies", ROOT / "scripts" / "make_synthetic_agencies.py")
@@ -62,12 +67,65 @@ def test_committed_synthetic_data_is_what_the_seeded_script_makes(children, trut
     pd.testing.assert_frame_equal(made_truth.set_index("agency"), truth, check_dtype=False)
     other, _ = synth.make(synth.SEED + 1)
     assert not other["days_to_placement"].equals(made["days_to_placement"])
+    effects = pd.read_csv(ROOT / "data" / "synthetic" / "agencies_effects.csv").set_index("complexity")
+    pd.testing.assert_frame_equal(synth.effects().set_index("complexity"), effects)
+    for name, beta in synth.TIMELINESS_EFFECTS.items():
+        assert effects.loc[name, "days_multiplier"] == pytest.approx(np.exp(beta), abs=1e-4)
+        assert effects.loc[name, "breakdown_odds_ratio"] == synth.BREAKDOWN_ODDS_RATIOS[name]
 
 
 def test_complexity_differs_between_agencies(children):
     raw = raw_league_table(children)
     for c in ("share_sibling_group", "share_older_child", "share_disability"):
         assert raw[c].max() - raw[c].min() > 0.2
+
+
+def test_raw_breakdown_rank_ranks_breakdown_not_days():
+    """Notebook 07's breakdown table once showed the timeliness rank; the breakdown rank is its own."""
+    children = pd.DataFrame({
+        "agency": ["fast, fragile"] * 4 + ["slow, steady"] * 4 + ["middle"] * 4 + ["also steady"] * 2,
+        "days_to_placement": [100] * 4 + [900] * 4 + [400] * 4 + [500] * 2,
+        "breakdown": [1, 1, 0, 0] + [0] * 4 + [1, 0, 0, 0] + [0, 0],
+        "sibling_group": 0, "older_child": 0, "disability": 0,
+    })
+    raw = raw_league_table(children)
+    assert raw["raw_rank"].to_dict() == {"fast, fragile": 1, "middle": 2, "also steady": 3, "slow, steady": 4}
+    # two agencies with no breakdown share first place; then a quarter, then a half
+    assert raw["raw_breakdown_rank"].to_dict() == {"fast, fragile": 4, "middle": 3, "also steady": 1, "slow, steady": 1}
+
+
+def test_readable_tables_have_plain_headers(children, timeliness):
+    for table in (raw_league_table(children), timeliness.table(prob=0.8)):
+        shown = readable(table)
+        assert len(shown.columns) == len(table.columns)
+        for header in shown.columns:
+            assert not re.search(r"[a-z]_[a-z]", header), f"identifier shown as a header: {header}"
+    fitted = readable(timeliness.table(prob=0.8)).columns
+    assert "standardised days (average case mix)" in fitted and "lower end (80 % interval)" in fitted
+    assert "average within 426 days" in readable(raw_league_table(children)).columns
+
+
+@pytest.mark.parametrize("rho_true, rho_complexity, says", [
+    (0.65, 0.65, "as much as"), (0.60, 0.68, "as much as"),
+    (0.30, 0.80, "complexity more than performance"), (0.90, 0.20, "performance more than complexity"),
+])
+def test_headline_follows_the_correlations(rho_true, rho_complexity, says):
+    headline = which_ranks_follow(rho_true, rho_complexity)
+    assert says in headline
+    assert f"{rho_true:.2f} with true performance" in headline and f"{rho_complexity:.2f} with complexity" in headline
+
+
+@given(st.floats(-1, 1), st.floats(-1, 1))
+def test_headline_never_claims_the_weaker_correlation_wins(rho_true, rho_complexity):
+    headline = which_ranks_follow(rho_true, rho_complexity)
+    if "complexity more" in headline:
+        assert rho_complexity > rho_true
+    elif "performance more" in headline:
+        assert rho_true > rho_complexity
+    else:
+        assert abs(rho_true - rho_complexity) < 0.1
+    with pytest.raises(DecideError):
+        which_ranks_follow(float("nan"), rho_complexity)
 
 
 def test_threshold_is_the_scorecard_fourteen_months():
@@ -195,3 +253,104 @@ def test_breakdown_model_finds_older_children_at_higher_risk(children):
     table = fit.table()
     assert ((table["lower"] > 0) & (table["upper"] < 1)).all()
     assert fit.diagnostics.ok
+
+
+# --- the same seed gives the same numbers ---------------------------------------------------------
+
+SMALL_FIT = """
+import hashlib, sys
+import decide.indicators as ind
+children = ind.read_agencies(sys.argv[1])
+children = children[children["agency"].isin(sorted(children["agency"].unique())[:6])]
+fit = getattr(ind, sys.argv[2])(children, seed=11, draws=100, tune=100, chains=2)
+print(hashlib.sha256(fit.scores.tobytes()).hexdigest())
+"""
+
+
+def _small_fit_digest(kind: str, *flags: str) -> str:
+    env = dict(os.environ, PYTENSOR_FLAGS=",".join([f"base_compiledir={ROOT / 'build' / 'pytensor'}", *flags]))
+    out = subprocess.run([sys.executable, "-c", SMALL_FIT, str(ROOT / "data" / "synthetic" / "agencies.csv"), kind],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_models_compile_without_fastmath(monkeypatch, children):
+    """Numba's fastmath made a freshly compiled model and a cached one differ in the last bits, and
+    the sampler turned that into different league tables for the same seed; the fits switch it off."""
+    import pytensor
+
+    import decide.evidence
+
+    seen = []
+
+    def spy(model, **kwargs):
+        seen.append(pytensor.config.numba__fastmath)
+        raise RuntimeError("stop after recording the compile settings")
+
+    before = pytensor.config.numba__fastmath
+    monkeypatch.setattr(decide.evidence, "_sample", spy)
+    for fit in (fit_timeliness, fit_breakdown):
+        with pytest.raises(RuntimeError, match="stop after"):
+            fit(children.head(40), seed=1)
+    assert seen == [False, False]
+    assert pytensor.config.numba__fastmath == before  # the setting is restored for everything else
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["fit_timeliness", "fit_breakdown"])
+def test_same_seed_same_draws_whether_compiled_afresh_or_from_the_cache(kind):
+    """The bug notebook 07 showed: its first run (nothing cached) and its second gave different
+    numbers for the same seed. numba__cache=False compiles everything afresh, as a first run does."""
+    cached = _small_fit_digest(kind)  # compiled before (by this or an earlier run), loaded from the cache
+    assert _small_fit_digest(kind, "numba__cache=False") == cached
+
+
+# --- sentences and summaries the notebook prints -------------------------------------------------
+
+
+def test_outside_funnel_uses_the_exact_limits_at_each_agency_size(children):
+    from decide.indicators import breakdown_funnel, outside_funnel
+
+    points, target = breakdown_funnel(children)
+
+    outside = outside_funnel(points, target, prob=0.998).set_index("agency")
+    for row in points.itertuples():
+        binom = stats.binom(row.children, target)
+        # Closed form of the interpolated limits (Spiegelhalter 2005): a count lies above the upper
+        # 99.8 % limit exactly when chance alone exceeds it at most 0.1 % of the time, and below the
+        # lower limit when chance alone gives it or fewer less than 0.1 % of the time.
+        above, below = binom.sf(row.breakdowns) <= 0.001, binom.cdf(row.breakdowns) < 0.001
+        assert (row.agency in outside.index) == (above or below), row
+        if above or below:
+            assert outside.loc[row.agency, "side"] == ("above" if above else "below")
+    assert len(outside) >= 1  # the synthetic data have one: the notebook's sentence is about it
+
+
+def test_outside_funnel_sentence_names_the_agency_and_its_mix():
+    from decide.indicators import outside_funnel_sentences
+
+    rows = []
+    for k in range(10):
+        rows.append({"agency": f"A{k}", "n": 50, "events": 2, "older": 0.2})
+    rows.append({"agency": "Outlier", "n": 50, "events": 20, "older": 0.6})
+    children = pd.concat([
+        pd.DataFrame({"agency": r["agency"], "breakdown": [1] * r["events"] + [0] * (r["n"] - r["events"]),
+                      "older_child": ([1] * int(r["older"] * r["n"]) + [0] * r["n"])[:r["n"]],
+                      "sibling_group": 0, "disability": 0, "days_to_placement": 300})
+        for r in rows], ignore_index=True)
+    (sentence,) = outside_funnel_sentences(children)
+    assert sentence.startswith("Outlier lies above the 99.8% limits: 20 breakdowns among 50 children (40%")
+    assert "aged 5+ at entry 60% (all agencies: 24%)" in sentence and "More of its children" in sentence
+    calm = children[children["agency"] != "Outlier"]
+    assert outside_funnel_sentences(calm)[0].startswith("No agency lies outside")
+
+
+def test_interval_overlap_share_counts_pairs():
+    from decide.indicators import interval_overlap_share
+
+    table = pd.DataFrame({"lower": [0, 1, 5], "upper": [2, 3, 6]})
+    assert interval_overlap_share(table) == pytest.approx(1 / 3)  # only the first two overlap
+    assert interval_overlap_share(pd.DataFrame({"lower": [0, 0], "upper": [1, 1]})) == 1.0
+    with pytest.raises(DecideError):
+        interval_overlap_share(table.head(1))
