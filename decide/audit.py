@@ -141,6 +141,10 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
         raise DecideError(f"unknown encoding {encoding!r}; common ones are utf-8, cp1252 (Windows), latin-1, utf-16") from None
     except UnicodeDecodeError as exc:
         raise DecideError(_encoding_message(path, head, exc, enc)) from None
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in "\"\r\n" or delimiter.isalnum()):
+        raise DecideError(f"--delimiter must be one separator character such as ',' ';' '|' or '\\t', got {delimiter[:20]!r}")
     header = text_head.splitlines()[0] if text_head.splitlines() else ""
     counts = {d: header.count(d) for d in _DELIMITERS}
     best = max(counts, key=counts.get)
@@ -152,10 +156,6 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
         raise DecideError(f"{path}: the header line has no {_DELIMITERS.get(delimiter, repr(delimiter))} in it but has "
                           f"{counts[best]} {_DELIMITERS[best]}s; the file looks {_DELIMITERS[best]}-separated: "
                           f"pass --delimiter '{best if best != chr(9) else chr(92) + 't'}' (or leave --delimiter out to detect it)")
-    if delimiter in ("\\t", "tab", "TAB"):
-        delimiter = "\t"
-    if len(delimiter) != 1 or delimiter in "\"\r\n" or delimiter.isalnum():
-        raise DecideError(f"--delimiter must be one separator character such as ',' ';' '|' or '\\t', got {delimiter[:20]!r}")
     try:
         with open(path, "rb") as fh:
             text = fh.read().decode(enc, errors="strict")
@@ -228,7 +228,7 @@ def _check_shape(path, text: str, delimiter: str) -> tuple[list[str], np.ndarray
         parts = []
         for rows, word in ((short, "fewer"), (long, "more")):
             if rows:
-                shown = ", ".join(f"line {ln} ({k})" for ln, k in rows[:8]) + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
+                shown = ", ".join(f"line {ln} ({k} fields)" for ln, k in rows[:8]) + (f" and {len(rows) - 8} more" if len(rows) > 8 else "")
                 parts.append(f"{len(rows)} row(s) have {word} fields than the header's {len(header)}: {shown}")
         hint = (" Every data row has one more field than the header: is there a separator at the end of each line?"
                 if long and len(long) == len(starts) and all(k == len(header) + 1 for _, k in long) else "")
@@ -626,7 +626,7 @@ class Audit:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables written as CSV next to the report."""
-        return {"groups": self.groups.reset_index(), "rates": self.rates, "disparities": self.disparities,
+        return {"groups": self.groups.rename_axis("group").reset_index(), "rates": self.rates, "disparities": self.disparities,
                 "calibration": self.calibration, "impossibility": self.impossibility.reset_index(),
                 "counts": self.counts.table}
 
@@ -1091,7 +1091,22 @@ def _tipping(cells, names, ref, grid, max_factor) -> pd.DataFrame:
             for side, sl in (("up", slice(half, None)), ("down", slice(half, None, -1))):
                 lo, hi = np.fmin.accumulate(mins[sl]), np.fmax.accumulate(maxs[sl])  # range over k from 1 to ks[sl][j]
                 ok = np.flatnonzero((lo <= ref_val) & (ref_val <= hi)) if np.isfinite(ref_val) else np.array([], dtype=int)
-                found[side] = float(ks[sl][ok[0]]) if ok.size else np.nan
+                if not ok.size:
+                    found[side] = np.nan
+                elif ok[0] == 0:
+                    found[side] = 1.0
+                else:  # between two grid points: bisect on k, keeping the range reached at the point before
+                    j = ok[0]
+                    a_k, b_k = ks[sl][j - 1], ks[sl][j]
+                    lo0, hi0 = lo[j - 1], hi[j - 1]
+                    for _ in range(40):
+                        mid = np.sqrt(a_k * b_k)
+                        v = [_rate(relabel(c, mid, split=sp), metric)[0] for sp in ("low", "high")]
+                        if np.fmin(lo0, np.fmin(*v)) <= ref_val <= np.fmax(hi0, np.fmax(*v)):
+                            b_k = mid
+                        else:
+                            a_k = mid
+                    found[side] = float(b_k)
             up, down = found["up"], found["down"]
             sym = np.fmin(up, 1 / down) if np.isfinite(up) or np.isfinite(down) else np.nan
             nearest = (np.nan if not np.isfinite(sym) else up if np.isfinite(up) and up <= sym * (1 + 1e-12) else down)

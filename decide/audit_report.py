@@ -326,11 +326,28 @@ def output_paths(out, csv: bool = True) -> list[Path]:
 
 
 def _finite_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Infinite numbers (a ratio to a rate of 0) become empty cells: 'not defined', never 'inf'."""
+    """Infinite numbers (a ratio to a rate of 0) become missing: 'not defined', never 'inf'; so does empty text."""
+    table = table.copy()
     num = table.select_dtypes("number").columns
     if len(num):
-        table = table.copy()
         table[num] = table[num].replace([np.inf, -np.inf], np.nan)
+    for c in table.columns:
+        if _is_text(table[c]):
+            table[c] = table[c].mask(table[c].map(lambda v: isinstance(v, str) and not v.strip()))
+    return table
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)
+
+
+def _one_line_text(table: pd.DataFrame) -> pd.DataFrame:
+    """Line breaks inside text become spaces: a spreadsheet may start a new row (and read a formula) at a bare CR."""
+    table = table.copy()
+    for c in table.columns:
+        if _is_text(table[c]):
+            table[c] = table[c].map(lambda v: " ".join(v.splitlines()) if isinstance(v, str) else v)
+    table.columns = [" ".join(str(c).splitlines()) for c in table.columns]
     return table
 
 
@@ -348,7 +365,8 @@ def write_report(audit: Audit, lb: LabelBias, out, *, force: bool = False, csv: 
     texts = [report_html(audit, lb, **kw)]
     if csv:
         tables = dict(audit.tables(), label_bias_rates=lb.rates, label_bias_disparities=lb.disparities, label_bias_tipping=lb.tipping)
-        texts += [safe_csv(_finite_table(tables[name]), index=False) for name in TABLE_NAMES]
+        # Missing (not defined) is written NA, as R and pandas read it; never 'nan' or 'inf'.
+        texts += [safe_csv(_one_line_text(_finite_table(tables[name])), index=False, na_rep="NA") for name in TABLE_NAMES]
     return [write_new(path, text, force=force) for path, text in zip(paths, texts)]
 
 
@@ -361,7 +379,7 @@ def _label_bias_spec(specs: list[str] | None, default=(0.8, 1.25)):
     """--label-bias LO:HIGH (every group but the reference) and/or GROUP=LO:HIGH (one group); checked here."""
     ranges, all_groups = {}, default
     for spec in specs or []:
-        group, _, rng = spec.rpartition("=")
+        group, sep, rng = spec.rpartition("=")
         try:
             lo, hi = (float(v) for v in rng.split(":"))
         except ValueError:
@@ -374,7 +392,7 @@ def _label_bias_spec(specs: list[str] | None, default=(0.8, 1.25)):
                               "give a range you can argue for, e.g. 0.8:1.25")
         if group.strip():
             ranges[group.strip()] = (lo, hi)
-        elif group:
+        elif sep:
             raise DecideError(f"--label-bias {spec[:60]!r}: the group name before '=' is empty")
         else:
             all_groups = (lo, hi)
