@@ -506,6 +506,15 @@ def for_reading(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 # --- report -----------------------------------------------------------------------------------------
 
 
+def known_in_words(record: Record) -> list[dict]:
+    """The evidence known on the day, each with the inputs it bears on named by their descriptions, not identifiers."""
+    words = dict(zip(record.table("tornado")["quantity"], record.table("tornado")["description"]))
+    for q in record.content["case"].get("quantities", []):
+        words.setdefault(q["name"], q.get("description") or q["name"].replace("_", " "))
+    return [{**e, "informs": [words.get(n, n.replace("_", " ")) for n in e.get("informs", [])]}
+            for e in record.content["case"]["known"]]
+
+
 def report_html(rv: Review, *, command: str | None = None, title: str | None = None) -> str:
     """The review as one self-contained HTML page (figures embedded)."""
     from decide import __version__
@@ -529,7 +538,7 @@ def report_html(rv: Review, *, command: str | None = None, title: str | None = N
         title=title or f"Review of a recorded decision: {rec.content['case_name']} ({rec.content['decided_on']})",
         rv=rv, rec=rec, summary=plain_summary(rv), figures=figures,
         summary_rows=shown.to_dict(orient="records"),
-        known=rec.content["case"]["known"], switches=rv.switches.to_dict(orient="records"),
+        known=known_in_words(rec), switches=rv.switches.to_dict(orient="records"),
         weight_switches=rv.weight_switches.to_dict(orient="records"),
         versions_now=installed_versions(), interval_pct=f"{rec.settings['interval']:.0%}",
         command=command, version=__version__,

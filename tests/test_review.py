@@ -228,6 +228,9 @@ def test_cli_review_writes_html_and_never_overwrites(sam, tmp_path, capsys):
     assert load_record(sam).sha256 in html  # the full hash, not a prefix
     for raw in ("expected_value", "probability_best", "expected_regret", "risk_sd", "DESIGN.md", "review's notes"):
         assert raw not in html, raw
+    for q in load_record(sam).content["case"]["quantities"]:  # evidence names the inputs it bears on in words
+        assert f">{q['name']}<" not in html and f"; {q['name']}" not in html and f"{q['name']};" not in html, q["name"]
+    assert "chance of re-abuse or neglect within 2 years of a return home" in html
     printed = capsys.readouterr().out
     assert "re-abuse or neglect' happened" in printed
     assert main(["review", str(sam), "--outcome", "re-abuse or neglect", "-o", str(out)]) == 2
