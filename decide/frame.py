@@ -274,8 +274,6 @@ class Decision(_Strict):
         if clash:
             i = next(i for i, f in enumerate(self.factors) if f.name in clash)
             add(("factors", i, "name"), f"names used for both a quantity and a factor: {sorted(clash)}; rename one of each")
-        if problems:
-            raise _Located(problems)  # later checks look things up by name
         quantities = {q.name: q for q in self.quantities}
         factors = {f.name for f in self.factors}
 
