@@ -207,13 +207,19 @@ def slug(text: str, limit: int = 40) -> str:
     return s[:limit].strip("-") or "case"
 
 
+#: The range of draws and seeds a record accepts: those `decide compare` accepts (fewer draws give too
+#: coarse a picture; more need more memory than a laptop has; numpy takes 32-bit seeds).
+MIN_DRAWS = 100
+MAX_SEED = 2**32 - 1
+
+
 def check_settings(draws, seed, interval=DEFAULT_INTERVAL) -> None:
     """Simulation settings a record can be made (and re-made) with; a clear error for anything else."""
-    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= defaults.MAX_DRAWS:
-        raise DecideError(f"draws must be a whole number from 1 to {defaults.MAX_DRAWS:,} (default {DEFAULT_DRAWS:,}); "
-                          f"got {draws!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise DecideError(f"seed must be a whole number, 0 or more (default {DEFAULT_SEED}); got {seed!r}")
+    if isinstance(draws, bool) or not isinstance(draws, int) or not MIN_DRAWS <= draws <= defaults.MAX_DRAWS:
+        raise DecideError(f"draws must be a whole number from {MIN_DRAWS:,} to {defaults.MAX_DRAWS:,} (default "
+                          f"{DEFAULT_DRAWS:,}); got {draws!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise DecideError(f"seed must be a whole number from 0 to {MAX_SEED:,} (default {DEFAULT_SEED}); got {seed!r}")
     if isinstance(interval, bool) or not isinstance(interval, int | float) or not 0 < interval < 1:
         raise DecideError(f"interval must be a share between 0 and 1, e.g. {DEFAULT_INTERVAL}; got {interval!r}")
 
@@ -750,8 +756,10 @@ def register(subparsers) -> None:
     p.add_argument("--folder", default="records", help="folder to write the record into; it is chained to the newest "
                                                        "record already there (default: records)")
     p.add_argument("--sign", metavar="KEYFILE", help="sign the record with this private key (from `decide key new`)")
-    p.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"simulation draws (default {DEFAULT_DRAWS})")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed, stored in the record (default {DEFAULT_SEED})")
+    p.add_argument("--draws", type=int, default=DEFAULT_DRAWS,
+                   help=f"simulation draws, {MIN_DRAWS:,} to {defaults.MAX_DRAWS:,} (default {DEFAULT_DRAWS:,}, as for compare and report)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"random seed, 0 to {MAX_SEED:,}, stored in the record (default {DEFAULT_SEED})")
     p.set_defaults(func=cmd_record)
 
     help_text = "check the chain of records in a folder: none removed, reordered or altered (and, with --trust, signed)"

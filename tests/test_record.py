@@ -215,8 +215,9 @@ def test_same_numbers_as_compare_with_the_defaults(case):
     assert r.table("summary")["probability_best"].tolist() == fresh["probability_best"].tolist()
 
 
-@pytest.mark.parametrize("draws, seed, match", [(0, 1, "draws"), (defaults.MAX_DRAWS + 1, 1, "draws"), (1.5, 1, "draws"),
-                                                (True, 1, "draws"), (100, -1, "seed"), (100, 2**63, "seed")])
+@pytest.mark.parametrize("draws, seed, match", [(0, 1, "draws"), (99, 1, "draws"), (defaults.MAX_DRAWS + 1, 1, "draws"),
+                                                (1.5, 1, "draws"), (True, 1, "draws"), (100, -1, "seed"),
+                                                (100, 2**32, "seed")])
 def test_bad_settings_are_refused_before_simulating(case, draws, seed, match):
     with pytest.raises(DecideError, match=match):
         make_record(case, draws=draws, seed=seed)
