@@ -582,6 +582,6 @@ def register(subparsers) -> None:
     p.add_argument("--trust", nargs="+", action="extend", metavar="PUBKEY",
                    help="public key file(s) (KEYFILE.pub) whose signatures are trusted: refuse the record unless one of "
                         "them signed it and it is unchanged since")
-    p.add_argument("-o", "--output", required=True, help="the HTML review to write (never the record itself)")
+    p.add_argument("-o", "--output", required=True, help="the HTML review to write, a name ending .html (never an input such as the record)")
     p.add_argument("--force", action="store_true", help="replace an existing output file (never an input)")
     p.set_defaults(func=cmd_review)
