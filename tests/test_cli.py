@@ -70,3 +70,91 @@ def test_help_does_not_load_the_heavy_libraries():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "[]"
+
+
+# --- issue 12: arguments, outputs and errors from reading input ---------------------------------
+
+def test_csv_is_checked_before_simulating(tmp_path, monkeypatch, capsys):
+    """A refused --csv costs no simulation and writes nothing."""
+    import importlib
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("simulated before the output was checked")
+
+    monkeypatch.setattr(importlib.import_module("decide.simulate"), "simulate", no_simulation)
+    out = tmp_path / "table.csv"
+    out.write_text("mine")
+    assert main(["compare", CASE, "--csv", str(out)]) == 2
+    assert main(["compare", CASE, "--csv", CASE, "--force"]) == 2
+    assert main(["compare", CASE, "--csv", str(out / "x.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "never writes over its input" in err and "is a file, not a folder" in err
+    assert out.read_text() == "mine"
+
+
+def test_csv_neutralises_formulas_and_keeps_numbers(tmp_path):
+    import csv
+    import io
+
+    import yaml
+
+    from conftest import BASE_CASE
+
+    data = yaml.safe_load(yaml.safe_dump(BASE_CASE))
+    data["options"][0]["name"] = "=1+1"
+    data["options"][1]["name"] = "-care"
+    case = tmp_path / "case.yaml"
+    case.write_text(yaml.safe_dump(data))
+    out = tmp_path / "t.csv"
+    assert main(["compare", str(case), "--draws", "300", "--csv", str(out)]) == 0
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert [r[0] for r in rows[1:]] == ["'=1+1", "'-care"]
+    assert all(float(x) == float(x) for r in rows[1:] for x in r[1:])  # numbers stay numbers
+
+
+@pytest.mark.parametrize("exc, words", [
+    (PermissionError(13, "Permission denied", "case.yaml"), "cannot read or write a file (case.yaml): Permission denied"),
+    (IsADirectoryError(21, "Is a directory", "cases"), "Is a directory"),
+    (RecursionError(), "nested too deeply"),
+    (MemoryError(), "not enough memory"),
+])
+def test_reading_errors_exit_2_with_a_message(monkeypatch, capsys, exc, words):
+    import decide.frame
+
+    def fail(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(decide.frame.Decision, "from_yaml", fail)
+    assert main(["check", "case.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
+def test_genuine_bugs_are_not_hidden(monkeypatch):
+    import decide.frame
+
+    def bug(*args, **kwargs):
+        return 1 / 0
+
+    monkeypatch.setattr(decide.frame.Decision, "from_yaml", bug)
+    with pytest.raises(ZeroDivisionError):
+        main(["check", "case.yaml"])
+
+
+def test_evidence_command_sums_counts_per_quantity(tmp_path, capsys):
+    path = tmp_path / "counts.csv"
+    path.write_text(
+        "quantity,study,population,horizon_years,events,total,status,source\n"
+        "relapse,A,children,2,3,10,V,Author A (2020)\n"
+        "relapse,B,children,2,5,10,S,Author B (2021)\n"
+        "moves,C,children,1,1,4,V,Author C (2019)\n"
+    )
+    assert main(["evidence", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "valid. 3 rows of counts for 2 quantities." in out
+    assert "relapse: 2 studies, 8 of 20 children (40.0% before pooling), followed 2 years" in out
+    assert "moves: 1 study, 1 of 4 children (25.0% before pooling), followed 1 year" in out
+    path.write_text(path.read_text().replace(",5,10,", ",nan,10,"))
+    assert main(["evidence", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "line 3" in err and "column 'events'" in err and "NaN" in err
