@@ -222,6 +222,9 @@ def layout_problems(fig: Figure) -> list[str]:
     # a note written beside a line must not sit on it (the threshold notes did)
     for ax in fig.axes:
         lines = [ln for ln in ax.lines if ln.get_visible() and ln.get_linestyle() not in ("None", "none", "", " ")]
+        # and drawn contour lines (the switching lines of the two-way map), which are not filled
+        lines += [c for c in ax.collections if c.get_visible() and not isinstance(c, PathCollection)
+                  and (len(c.get_facecolors()) == 0 or not np.any(np.asarray(c.get_facecolors())[:, 3] > 0))]
         for t in ax.texts:
             if not _shown(t):
                 continue
@@ -405,8 +408,9 @@ def scenarios(cases, audit_result, world_runs, evidence_fit, agencies):
         add(PT.plot_unlisted_harm, name, lambda t=t, c=case: PT.plot_unlisted_harm(
             uncertainty.unlisted_harm(t["summary"], magnitudes=range(5, 101, 5), harm_weight=c.values.harm_weight)))
     rh = cases["return_home"]
+    q0 = rh["thresholds"][0].quantity
     add(PD.plot_threshold, "return_home: a swept input that never switches", lambda: PD.plot_threshold(
-        decide.threshold(rh["sim"], rh["thresholds"][0].quantity, grid=np.linspace(0.0, 0.001, 11))))
+        decide.threshold(rh["sim"], q0, grid=np.linspace(0.0, 0.001, 11)), label=rh["case"].quantity(q0).description))
     add(PD.plot_judgements, "return_home, the notebook's three", lambda: PD.plot_judgements(
         rh["case"], ["harm_of_reabuse", "return_lasts", "reabuse_after_return"]))
 
@@ -458,7 +462,8 @@ def scenarios(cases, audit_result, world_runs, evidence_fit, agencies):
 
     # evidence and indicators
     fit, sens, pooled = evidence_fit
-    add(PE.prior_posterior, "Farmer et al. with the judgement", lambda: PE.prior_posterior(fit))
+    described = decide.load_case(ROOT / "data" / "cases" / "return_home.yaml").quantity(fit.quantity).description
+    add(PE.prior_posterior, "Farmer et al. with the judgement", lambda: PE.prior_posterior(fit, label=described))
     if pooled is not None:
         add(PE.prior_posterior, "several studies, pooled", lambda: PE.prior_posterior(pooled))
     add(PE.prior_sensitivity, "judgement and vague", lambda: PE.prior_sensitivity(sens.table))
@@ -481,6 +486,18 @@ def scenarios(cases, audit_result, world_runs, evidence_fit, agencies):
     return out
 
 
+def identifiers_shown(fig: Figure, identifiers) -> list[str]:
+    """Quantity identifiers (names the case describes in words) that appear in the figure's text."""
+    texts = [t.get_text() for t in fig.findobj(Text) if t.get_visible()]
+    return sorted({i for i in identifiers for t in texts if re.search(rf"(?<![A-Za-z_]){re.escape(i)}(?![A-Za-z_])", t)})
+
+
+@pytest.fixture(scope="module")
+def identifiers(cases) -> set[str]:
+    """Every quantity name with an underscore that its case describes in words."""
+    return {q for t in cases.values() for q, text in t["sim"].model.labels.items() if "_" in q and text and text != q}
+
+
 @pytest.fixture(scope="module")
 def drawn(cases, audit_result, world_runs, evidence_fit, agencies):
     return scenarios(cases, audit_result, world_runs, evidence_fit, agencies)
@@ -497,7 +514,7 @@ def _all_scenarios():
 
 
 @pytest.mark.parametrize("function", _all_scenarios())
-def test_no_text_overlaps_and_no_key_covers_the_data(drawn, function):
+def test_no_text_overlaps_and_no_key_covers_the_data(drawn, identifiers, function):
     problems = []
     for label, draw in drawn.get(function, []):
         with warnings.catch_warnings():
@@ -505,6 +522,8 @@ def test_no_text_overlaps_and_no_key_covers_the_data(drawn, function):
             fig = _figure(draw())
         try:
             problems += [f"{label}: {p}" for p in layout_problems(fig)]
+            problems += [f"{label}: shows the identifier {i!r} where the case describes it in words"
+                         for i in identifiers_shown(fig, identifiers)]
             if os.environ.get("DECIDE_FIGURES_DIR"):  # to look at every figure: DECIDE_FIGURES_DIR=build/figures
                 folder = Path(os.environ["DECIDE_FIGURES_DIR"])
                 folder.mkdir(parents=True, exist_ok=True)

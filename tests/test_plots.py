@@ -319,19 +319,24 @@ def test_a_table_missing_columns_is_named(tables):
 
 
 def test_evppi_bars_draw_the_table_they_are_given():
-    """One bar per row, as long as its EVPPI, the EVPI as a line; a key only when groups are drawn."""
+    """One bar per row, as long as its EVPPI, the EVPI as a line named in the key; colours in the key
+    only when groups are drawn; each row named by its description, never its identifier."""
     from decide.plots import information as I
 
-    table = pd.DataFrame({"name": ["a", "b", "a and b"], "evppi": [2.0, 0.5, 2.6], "se": [0.1, 0.05, 0.1],
-                          "group": [False, False, True]})
+    table = pd.DataFrame({"name": ["rate_a", "b", "a and b"], "evppi": [2.0, 0.5, 2.6], "se": [0.1, 0.05, 0.1],
+                          "group": [False, False, True],
+                          "description": ["chance of the first thing", "", "group of 2"]})
     table.attrs["evpi"] = 3.0
     ax = I.evppi_bars(table)
     widths = sorted(p.get_width() for p in ax.patches if isinstance(p, Rectangle))
     assert widths == [0.5, 2.0, 2.6]
-    assert ax.get_title() and ax.get_xlabel() and ax.get_legend() is not None
+    assert ax.get_title(loc="left") and ax.get_xlabel() and ax.get_legend() is not None
     assert [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--"] == [3.0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a and b", "b", "chance of the first thing"]
+    key = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
+    assert key[0] == "learning everything that is uncertain: 3.00 points" and len(key) == 3
     ax = I.evppi_bars(table[~table["group"]])
-    assert ax.get_legend() is None
+    assert len(ax.get_legend().get_texts()) == 1
     plt.close("all")
 
 
@@ -354,6 +359,8 @@ def test_two_way_map_fills_each_preferred_region_up_to_the_switching_line():
     assert len(filled) == 2 and lines  # (the line is drawn from each side's lead)
     boundary = np.concatenate([p.vertices for c in lines for p in c.get_paths()])
     np.testing.assert_allclose(boundary[:, 0], 0.5, atol=1e-9)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["left", "right"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "left", "right", "where the preferred option changes", "as judged now (today's averages)"]
+    assert not ax.texts  # the point is named in the key, not by a note that could sit on the line
     assert ax.get_title() and ax.get_xlabel() == "x" and ax.get_ylabel() == "y"
     plt.close("all")

@@ -9,9 +9,15 @@ league_table: agencies' estimates with intervals (a caterpillar plot), optionall
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+
+
+def _wrap(text: str, width: int = 40) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
 def _axes(ax, figsize):
@@ -20,25 +26,32 @@ def _axes(ax, figsize):
     return ax.figure, ax
 
 
-def prior_posterior(fit, target: str = "new", ax=None, prob: float = 0.9):
-    """Prior density (the judgement) against the posterior of the rate (a histogram of draws)."""
-    fig, ax = _axes(ax, (7, 4))
+def prior_posterior(fit, target: str = "new", ax=None, prob: float = 0.9, label: str | None = None):
+    """Prior density (the judgement) against the posterior of the rate (a histogram of draws).
+
+    ``label`` is the rate in plain words (the case's description of the quantity); without it the
+    quantity's name is shown with spaces for underscores.
+    """
+    fig, ax = _axes(ax, (9, 4))
+    name = label or fit.quantity.replace("_", " ")
     draws = fit.draws(target)
     lo, hi = np.quantile(draws, [0.001, 0.999])
     plo, phi = fit.prior.interval(0.998)
     grid = np.linspace(max(0.0, min(lo, plo)), min(1.0, max(hi, phi)), 400)
-    ax.plot(grid, fit.prior.distribution.pdf(grid), color="tab:grey", lw=2, label=f"prior: {fit.prior.label}")
+    prior_label = fit.prior.label.replace(fit.quantity, "the rate")
+    ax.plot(grid, fit.prior.distribution.pdf(grid), color="tab:grey", lw=2, label=f"before the evidence: {prior_label}")
     ax.hist(draws, bins=60, density=True, color="tab:blue", alpha=0.5,
-            label=f"posterior ({'pooled: ' if fit.pooling == 'partial' else ''}{_target_label(target)})")
+            label=f"after the evidence ({'pooled: ' if fit.pooling == 'partial' else ''}{_target_label(target)})")
     e = fit.evidence
     for r in e.itertuples():
         ax.axvline(r.observed_rate, color="tab:orange", lw=1, ls="--")
-    ax.plot([], [], color="tab:orange", ls="--", label="observed rate in each study")
-    ax.set_xlabel(f"{fit.quantity} (rate within {e['horizon_years'].iloc[0]:g} years)")
-    ax.set_ylabel("density")
+    ax.plot([], [], color="tab:orange", ls="--", label="rate observed in each study")
+    ax.set_xlabel(_wrap(f"{name} (within {e['horizon_years'].iloc[0]:g} years)", 90))
+    ax.set_ylabel("how plausible (density)")
     ax.set_title(f"What the judgement said and what the evidence made of it\n"
-                 f"{len(e)} {'study' if len(e) == 1 else 'studies'}, {int(e['total'].sum()):,} children")
-    ax.legend(fontsize=8, loc="upper right")
+                 f"{len(e)} {'study' if len(e) == 1 else 'studies'}, {int(e['total'].sum()):,} children", loc="left")
+    # beside the chart: inside it covered the histogram (notebook 03)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return fig
 
 
@@ -50,22 +63,25 @@ def prior_sensitivity(table: pd.DataFrame, ax=None):
     """Prior and posterior intervals for each prior, side by side (table from evidence.prior_sensitivity)."""
     fig, ax = _axes(ax, (7, 1.2 + 0.9 * len(table)))
     prob = table.attrs.get("prob", 0.9)
+    quantity = table.attrs.get("quantity")  # its identifier is not for readers
     for i, r in enumerate(table.itertuples()):
         y = len(table) - 1 - i
         ax.errorbar(r.prior_mean, y + 0.15, xerr=[[r.prior_mean - r.prior_lower], [r.prior_upper - r.prior_mean]],
-                    fmt="o", color="tab:grey", capsize=3, label="prior" if i == 0 else None)
+                    fmt="o", color="tab:grey", capsize=3, label="before the evidence (prior)" if i == 0 else None)
         ax.errorbar(r.posterior_mean, y - 0.15,
                     xerr=[[r.posterior_mean - r.posterior_lower], [r.posterior_upper - r.posterior_mean]],
-                    fmt="s", color="tab:blue", capsize=3, label="posterior" if i == 0 else None)
+                    fmt="s", color="tab:blue", capsize=3, label="after the evidence (posterior)" if i == 0 else None)
         worth = f", worth {r.prior_worth_children:.0f} children" if pd.notna(r.prior_worth_children) else ""
-        ax.annotate(f"{r.prior_description}{worth}", (0.0, y + 0.38), xycoords=("axes fraction", "data"), fontsize=8)
+        said = str(r.prior_description).replace(quantity, "the rate") if quantity else str(r.prior_description)
+        ax.annotate(f"{said}{worth}", (0.0, y + 0.38), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                    textcoords="offset points", fontsize=8)
     ax.set_yticks(range(len(table)), list(table["prior"])[::-1])
     ax.set_ylim(-0.6, len(table) - 0.2)
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"rate ({prob:.0%} intervals)")
     n = int(table["children_in_data"].iloc[0])
-    ax.set_title(f"How much the judgement and how much the data ({n:,} children) drive the answer")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(f"How much the judgement and how much the data ({n:,} children) drive the answer", loc="left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)  # beside, never over an interval
     return fig
 
 

@@ -17,27 +17,39 @@ def _wrap(text: str, width: int = 40) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
+def _plain_name(row) -> str:
+    """What a reader sees for a row of a value-of-information table: the case's description of the
+    quantity where it gives one, never its identifier."""
+    description = str(row.get("description", "") or "")
+    if description and not (row.get("group", False) and description.startswith("group of")):
+        return description
+    return str(row["name"]).replace("_", " ")
+
+
 def evppi_bars(table, ax=None, top: int | None = 15, title: str | None = None):
     """Horizontal bars of EVPPI (from :func:`decide.information.evppi_table`) with ±2 standard
-    errors, and the EVPI (everything learned) as a dashed line."""
+    errors, and the EVPI (everything learned) as a dashed line, named in the key beside the chart."""
     rows = table.head(top) if top else table
     rows = rows.iloc[::-1]
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.38 * len(rows) + 1.6))
+        _, ax = plt.subplots(figsize=(10, 0.42 * len(rows) + 1.8), layout="constrained")
     colours = ["#F58518" if g else "#4C78A8" for g in rows["group"]]
     y = np.arange(len(rows))
     ax.barh(y, rows["evppi"], xerr=2 * rows["se"], color=colours, ecolor="#333333", capsize=3)
-    ax.set_yticks(y, [_wrap(n, 45) for n in rows["name"]], fontsize=8)
+    ax.set_yticks(y, [_wrap(_plain_name(r), 45) for _, r in rows.iterrows()], fontsize=8)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    handles = []
     evpi = table.attrs.get("evpi")
     if evpi is not None:
-        ax.axvline(evpi, color="#444444", linestyle="--", linewidth=1)
-        ax.text(evpi, len(rows) - 0.4, f" EVPI {evpi:.2f}", va="bottom", ha="right", fontsize=8, color="#444444")
+        handles.append(ax.axvline(evpi, color="#444444", linestyle="--", linewidth=1,
+                                  label=_wrap(f"learning everything that is uncertain: {evpi:.2f} points", 30)))
+    if rows["group"].any():  # a key for the colours only when both kinds of bar are drawn
+        handles += [Patch(color="#4C78A8", label="one uncertain input"), Patch(color="#F58518", label="a group of inputs")]
     ax.set_xlim(left=0)
     ax.set_xlabel("value of learning it before deciding (points per child; bars ±2 standard errors)")
-    ax.set_title(title or "What would be worth finding out: expected value of partial perfect information")
-    if rows["group"].any():  # a key only when both kinds of bar are drawn
-        ax.legend(handles=[Patch(color="#4C78A8", label="one quantity"), Patch(color="#F58518", label="group of quantities")],
-                  loc="lower right", fontsize=8)
+    ax.set_title(title or "What would be worth finding out before deciding", loc="left")
+    if handles:  # beside the chart: a key inside it sat over the bars
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     return ax
 
 
@@ -59,13 +71,17 @@ def two_way_map(result, ax=None, labels: dict | None = None, title: str | None =
                         colors=[OPTION_COLOURS[d % len(OPTION_COLOURS)]], alpha=0.75)
         if lead.min() < 0 < lead.max():  # where the preferred option changes
             ax.contour(result.grid_x, result.grid_y, lead.T, levels=[0], colors="black", linewidths=1)
-    ax.plot(*result.current, marker="o", color="white", markeredgecolor="black", markersize=9, linestyle="none")
-    ax.annotate("as judged now", result.current, xytext=(6, 6), textcoords="offset points", fontsize=8)
+    # named in the key: a note beside the point could sit on a switching line
+    now = ax.plot(*result.current, marker="o", color="white", markeredgecolor="black", markersize=9, linestyle="none",
+                  label="as judged now (today's averages)")[0]
     ax.set_xlabel(_wrap(labels.get(result.x, result.x), 60))
     ax.set_ylabel(_wrap(labels.get(result.y, result.y), 45))
     ax.set_title(title or "Which option is preferred as two quantities change\n(everything else averaged over its uncertainty)")
-    ax.legend(handles=[Patch(color=OPTION_COLOURS[i % len(OPTION_COLOURS)], alpha=0.75, label=result.options[i]) for i in present],
-              loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="preferred option", title_fontsize=8)
+    switching = [plt.Line2D([], [], color="black", lw=1, label="where the preferred option changes")] if any(
+        ax.collections) and len(present) > 1 else []
+    ax.legend(handles=[Patch(color=OPTION_COLOURS[i % len(OPTION_COLOURS)], alpha=0.75, label=result.options[i]) for i in present]
+              + switching + [now], loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, title="preferred option",
+              title_fontsize=8, frameon=False)
     return ax
 
 
@@ -105,15 +121,15 @@ def enquiry_bars(table, ax=None, title: str | None = None):
     """Each enquiry's value against the expected harm of waiting for it (from
     :func:`decide.information.enquiries_table`)."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.7 * len(table) + 1.6))
+        _, ax = plt.subplots(figsize=(10, 0.7 * len(table) + 1.6), layout="constrained")
     y = np.arange(len(table))[::-1]
     h = 0.38
     ax.barh(y + h / 2, table["value"], h, xerr=2 * table["value_se"], color="#54A24B", label="value of finding out")
     ax.barh(y - h / 2, table["delay_cost"], h, color="#E45756", label="expected harm of the wait")
     ax.set_yticks(y, [_wrap(f"{e}: {v}", 40) for e, v in zip(table["enquiry"], table["verdict"])], fontsize=8)
-    ax.set_xlabel("points per child")
-    ax.set_title(title or "Decide now or find out more? Value of each enquiry against the harm of drift")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlabel("points per child (value of finding out: ±2 standard errors)")
+    ax.set_title(title or "Decide now or find out more? Value of each enquiry against the harm of drift", loc="left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)  # beside: inside it met the bars
     return ax
 
 

@@ -52,7 +52,10 @@ def plot_harmed_counts(table: pd.DataFrame, title: str | None = None) -> Figure:
     ax.set_ylabel("Probability")
     ax.set_title(title or f"Known odds still leave chance: out of {n} children, how many are harmed?", loc="left")
     # the key under the chart: inside it covered the bars whatever the chance (notebook 01)
-    fig.legend(frameon=False, loc="outside lower center", fontsize=9)
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: not labels[i].startswith("known"))  # known odds first
+    fig.legend([handles[i] for i in order], [labels[i] for i in order], frameon=False, loc="outside lower center",
+               fontsize=9)
     ax.grid(alpha=0.3, axis="y")
     return fig
 
