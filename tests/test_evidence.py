@@ -313,3 +313,70 @@ def test_interval_coverage_is_near_nominal_over_repeated_datasets():
         hits += lo <= rate <= hi
     # 30 runs at 90 %: a 99 % binomial range is about 22 to 30
     assert stats.binom(runs, 0.9).ppf(0.005) <= hits
+
+
+# --- issue 12: evidence files refuse bad input with file, line, column and value ---------------------
+
+GOOD_ROW = "q,A,children,2,69,138,V,Author (2013)"
+
+
+@pytest.mark.parametrize("column, value, words", [
+    ("events", "nan", "not a number (NaN or infinity)"),
+    ("events", "-inf", "not a number (NaN or infinity)"),
+    ("total", "Infinity", "not a number (NaN or infinity)"),
+    ("total", "1e400", "whole number"),
+    ("events", "2.5", "whole number"),
+    ("events", "-1", "cannot be negative"),
+    ("total", "1e30", "more than 1,000,000,000 children"),
+    ("horizon_years", "nan", "positive number of years"),
+    ("horizon_years", "1000", "at most 100"),
+])
+def test_bad_counts_name_line_column_and_value(tmp_path, column, value, words):
+    fields = dict(zip(HEADER.split(","), GOOD_ROW.split(",")))
+    fields[column] = value
+    path = tmp_path / "counts.csv"
+    path.write_text(HEADER + "\n" + GOOD_ROW.replace("A,", "B,") + "\n" + ",".join(fields.values()) + "\n")
+    with pytest.raises(EvidenceError) as info:
+        read_evidence(path)
+    message = str(info.value)
+    assert str(path) in message or path.name in message
+    assert f"line 3" in message and f"column '{column}'" in message and f"(you wrote '{value}')" in message and words in message
+
+
+@pytest.mark.parametrize("text, words", [
+    (HEADER + ",events\n" + GOOD_ROW + ",5\n", "line 1, header: this column is named twice"),
+    (HEADER + "\n" + "q,A,children,2,69\n", "line 2: has 5 fields but the header has 8"),
+    (HEADER + "\n" + GOOD_ROW + ",extra\n", "line 2: has 9 fields but the header has 8"),
+    (HEADER + "\n" + 'q,"A,children,2,69,138,V,x\n', "unclosed quote"),
+    ("", "the file is empty"),
+    (HEADER.replace(",", ";") + "\n" + GOOD_ROW.replace(",", ";") + "\n", "save the file with commas"),
+])
+def test_malformed_csv_is_refused_not_repaired(tmp_path, text, words):
+    """pandas would rename a doubled column, pad a short row with NaN, or fail with a parser trace."""
+    path = tmp_path / "counts.csv"
+    path.write_text(text)
+    with pytest.raises(EvidenceError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        read_evidence(path)
+
+
+def test_unreadable_evidence_files(tmp_path):
+    with pytest.raises(EvidenceError, match="this is a folder"):
+        read_evidence(tmp_path)
+    with pytest.raises(EvidenceError, match="no such file"):
+        read_evidence(tmp_path / "nope.csv")
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(EvidenceError, match="binary file"):
+        read_evidence(binary)
+    latin = tmp_path / "l.csv"
+    latin.write_bytes((HEADER + "\nq,Caf\xe9,children,2,1,2,V,x\n").encode("latin-1"))
+    with pytest.raises(EvidenceError, match="not UTF-8"):
+        read_evidence(latin)
+
+
+def test_a_bom_crlf_file_with_spaces_reads_as_the_plain_one(tmp_path):
+    plain, odd = tmp_path / "plain.csv", tmp_path / "odd.csv"
+    plain.write_text(HEADER + "\n" + GOOD_ROW + "\n")
+    odd.write_bytes(("\ufeff" + HEADER + "\r\n" + GOOD_ROW.replace(",", ", ") + "\r\n\r\n").encode("utf-8"))
+    pd.testing.assert_frame_equal(read_evidence(plain).drop(columns="note"), read_evidence(odd).drop(columns="note"),
+                                  check_like=True)
