@@ -246,3 +246,35 @@ def test_weight_switches_are_exactly_where_the_best_line_changes(lines):
         assert lo <= x <= hi
         assert b[frm] - x * h[frm] == pytest.approx(b[to] - x * h[to], abs=1e-6)
         assert h[to] < h[frm]  # heavier harm weight moves the choice to the less harmful option
+
+
+# --- ties are ties: options equal in a draw share it -------------------------------------------------
+
+
+def test_identical_options_share_probability_best_equally():
+    """Two options with the same outcomes on a shared quantity are equal in every draw: 0.5 / 0.5, not 1 / 0."""
+    q = [{"name": "p", "kind": "probability", "judgement": {"low": 0.2, "likely": 0.3, "high": 0.4}}]
+    same = [outcome("harm", "harm", "p", 60)]
+    sim = simulate(two_option_case(same, [dict(x) for x in same], quantities=q), 2000, seed=1)
+    pb = compare.probability_best(sim)
+    assert pb["A"] == pytest.approx(0.5) and pb["B"] == pytest.approx(0.5)
+    assert (compare.expected_regret(sim) == 0).all()  # regret is unaffected by the split
+    acc = compare.acceptability(sim, weights=[0.5, 1, 2])
+    assert np.allclose(acc.to_numpy(), 0.5)
+    lead = compare.lead(sim)
+    assert lead.is_tie and lead.lead == 0 and lead.se == 0 and sorted(lead.tied) == ["A", "B"]
+
+
+def test_three_way_tie_in_some_draws_splits_in_thirds():
+    """best_shares: a draw with three options level gives each a third; a clear winner gets it all."""
+    v = np.array([[1.0, 1.0, 1.0], [3.0, 2.0, 1.0], [0.0, 5.0, 5.0]])
+    shares = compare.best_shares(v)
+    assert np.allclose(shares, [[1 / 3, 1 / 3, 1 / 3], [1, 0, 0], [0, 0.5, 0.5]])
+
+
+def test_a_real_lead_is_not_a_tie():
+    """A lead of 2 points with a Monte Carlo error far smaller is a lead (closed form: A = 10, B = 8)."""
+    sim = simulate(two_option_case([outcome("v", "benefit", 1.0, 10)], [outcome("v", "benefit", 1.0, 8)]), 500, seed=1)
+    lead = compare.lead(sim)
+    assert not lead.is_tie and lead.best == "A" and lead.lead == pytest.approx(2.0) and lead.se == 0
+    assert compare.probability_best(sim)["A"] == 1.0

@@ -91,3 +91,43 @@ def test_adding_an_option_leaves_other_draws_unchanged():
     b = simulate(Decision.model_validate(data), 500, seed=7).dataset
     for q in a["quantity"].values:
         np.testing.assert_array_equal(a["quantity_value"].sel(quantity=q), b["quantity_value"].sel(quantity=q))
+
+
+@SETTINGS
+@given(cases(), st.integers(0, 2**31), st.randoms(use_true_random=False))
+def test_probability_best_ignores_the_order_options_are_listed_in(decision, seed, rnd):
+    """P(best) belongs to the option, not to its place in the list (ties included)."""
+    sim = simulate(decision, 300, seed=seed)
+    options = list(decision.options)
+    rnd.shuffle(options)
+    shuffled = simulate(decision.model_copy(update={"options": options}), 300, seed=seed)
+    a, b = compare.probability_best(sim), compare.probability_best(shuffled)
+    pd.testing.assert_series_equal(a.sort_index(), b.sort_index(), check_exact=False, atol=1e-12)
+
+
+@SETTINGS
+@given(cases(), st.integers(0, 2**31))
+def test_a_copy_of_an_option_gets_an_equal_share(decision, seed):
+    """Copy an option onto shared quantities (so the copy is equal in every draw): the two get equal shares,
+    together what the original had alone, and the shares still sum to 1."""
+    import copy
+
+    data = decision.model_dump(mode="json", exclude_none=True)
+    first = data["options"][0]
+    quantities = list(data.get("quantities", []))
+    for k, out in enumerate(first["outcomes"]):
+        for part, kind in (("chance", "probability"), ("magnitude", "magnitude")):
+            name = f"shared_{k}_{part}"
+            quantities.append({"name": name, "kind": kind, "judgement": out[part]})
+            out[part] = name
+    twin = copy.deepcopy(first)
+    twin["name"] = "twin of the first"
+    data["quantities"] = quantities
+    data["options"].append(twin)
+    with_twin = Decision.model_validate(data)
+    alone = Decision.model_validate({**data, "options": data["options"][:-1]})
+    pb = compare.probability_best(simulate(with_twin, 300, seed=seed))
+    pb_alone = compare.probability_best(simulate(alone, 300, seed=seed))
+    assert np.isclose(pb.sum(), 1.0)
+    assert np.isclose(pb[first["name"]], pb["twin of the first"])
+    assert np.isclose(pb[first["name"]] + pb["twin of the first"], pb_alone[first["name"]])
