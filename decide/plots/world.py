@@ -8,6 +8,18 @@ import pandas as pd
 
 from decide.audit import LABELS
 
+#: What each rate means, for the world's figures (the audit's short labels, TPR and PPV, were never
+#: defined for the trainers who read notebook 04).
+PLAIN_RATES = {
+    "base_rate": "base rate:\nshare with the outcome",
+    "selection_rate": "selection rate:\nshare flagged",
+    "tpr": "true positive rate (TPR):\nof those with the outcome,\nshare flagged",
+    "fpr": "false positive rate (FPR):\nof those without it,\nshare flagged",
+    "fnr": "false negative rate (FNR):\nof those with the outcome,\nshare not flagged",
+    "ppv": "positive predictive value (PPV):\nof those flagged,\nshare with the outcome",
+    "npv": "negative predictive value (NPV):\nof those not flagged,\nshare without it",
+}
+
 COLOURS = {"truth": "#009E73", "records": "#D55E00", "flags": "#0072B2", "families": "#999999",
            "substantiated": "#CC79A7"}
 RUN_COLOURS = ["#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#000000"]
@@ -36,7 +48,7 @@ def who_is_flagged(rates: pd.DataFrame, *, title: str | None = None):
     cols = [("share of families", "families", COLOURS["families"]), ("share of the maltreated", "the maltreated (truth)",
             COLOURS["truth"]), ("share of records", "the records", COLOURS["records"]),
             ("share of flags", "the tool's flags", COLOURS["flags"])]
-    fig, ax = plt.subplots(figsize=(max(6.5, 0.9 * len(rates) + 3), 4.2))
+    fig, ax = plt.subplots(figsize=(max(6.5, 0.9 * len(rates) + 3), 4.6), layout="constrained")
     x = np.arange(len(rates))
     w = 0.2
     for i, (col, label, colour) in enumerate(cols):
@@ -44,9 +56,9 @@ def who_is_flagged(rates: pd.DataFrame, *, title: str | None = None):
     ax.set_xticks(x, [str(i) for i in rates.index], fontsize=8.5)
     ax.set_xlabel((rates.index.name or "group").replace("_", " "))
     ax.set_ylabel("share of the total")
-    ax.legend(fontsize=8, frameon=False, ncol=2)
+    # under the chart: inside it, the key met the tallest bars
+    fig.legend(fontsize=8, frameon=False, ncol=4, loc="outside lower center")
     ax.set_title(title or "Who is flagged, against who is maltreated", fontsize=10.5)
-    fig.tight_layout()
     return fig
 
 
@@ -67,9 +79,10 @@ def records_vs_truth(audits: dict, *, metrics=("base_rate", "selection_rate", "f
             ax.hlines(y + off, r["lower"], r["upper"], color=colours.get(name, "#777777"), lw=2)
             ax.plot(r["estimate"], y + off, "o", color=colours.get(name, "#777777"), ms=5,
                     label=f"against the {name}" if ax is np.atleast_1d(axes)[0] else None)
-        ax.set_title(LABELS.get(m, m), fontsize=10)
+        ax.set_title(PLAIN_RATES.get(m, LABELS.get(m, m)), fontsize=9)
         ax.set_xlabel("proportion", fontsize=8)
         ax.set_xlim(left=0)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(4))
         ax.grid(axis="x", color="#EEEEEE")
     ax0 = np.atleast_1d(axes)[0]
     ax0.set_yticks(y, [g + (" (reference)" if g == first.reference else "") for g in groups], fontsize=8.5)
