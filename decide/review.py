@@ -343,12 +343,13 @@ def switch_meaning(chosen: str, below: str, above: str, middle: float, at: float
     chance that the input lay on the other side. A small chance supports the choice only if the
     chosen option is the one favoured on the middle's side."""
     near, far = (below, above) if middle <= at else (above, below)
+    side = f"{'above' if middle <= at else 'below'} {at:.3g}"
     if chosen == near:
         return (f"supports the choice as far as the record could tell: it gave a {chance_beyond:.0%} chance that this "
-                f"input lay where '{far}' would have been preferred to '{chosen}'")
+                f"input lay {side}, where '{far}' would have been preferred to '{chosen}'")
     if chosen == far:
-        return (f"the chosen '{chosen}' is preferred only beyond this point, and the record gave that a "
-                f"{chance_beyond:.0%} chance; at its middle value '{near}' was preferred")
+        return (f"the chosen '{chosen}' is preferred only if this input lay {side}, and the record gave that a "
+                f"{chance_beyond:.0%} chance; at its middle value ({middle:.3g}) '{near}' was preferred")
     return f"a switch between '{below}' and '{above}', neither of them the chosen '{chosen}'"
 
 

@@ -260,13 +260,13 @@ def test_new_wording_of_labels_does_not_block_a_review_but_new_numbers_do(oracle
 def test_switch_meaning_follows_the_side_that_favours_the_chosen_option():
     # middle below the switch: 'X' is preferred there, 'Y' beyond
     assert switch_meaning("X", "X", "Y", 1.0, 2.0, 0.1).startswith("supports the choice")
-    assert "'Y' would have been preferred to 'X'" in switch_meaning("X", "X", "Y", 1.0, 2.0, 0.1)
+    assert "lay above 2, where 'Y' would have been preferred to 'X'" in switch_meaning("X", "X", "Y", 1.0, 2.0, 0.1)
     beyond = switch_meaning("Y", "X", "Y", 1.0, 2.0, 0.1)
-    assert beyond.startswith("the chosen 'Y' is preferred only beyond this point") and "10%" in beyond
-    assert "'X' was preferred" in beyond
+    assert beyond.startswith("the chosen 'Y' is preferred only if this input lay above 2,") and "10%" in beyond
+    assert "at its middle value (1) 'X' was preferred" in beyond
     # middle above the switch: the sides swap
     assert switch_meaning("Y", "X", "Y", 3.0, 2.0, 0.2).startswith("supports the choice")
-    assert switch_meaning("X", "X", "Y", 3.0, 2.0, 0.2).startswith("the chosen 'X' is preferred only beyond")
+    assert switch_meaning("X", "X", "Y", 3.0, 2.0, 0.2).startswith("the chosen 'X' is preferred only if this input lay below 2")
     assert "neither of them the chosen 'Z'" in switch_meaning("Z", "X", "Y", 1.0, 2.0, 0.5)
 
 
@@ -278,7 +278,7 @@ def test_switch_table_says_what_each_switch_means_for_the_choice(sam):
         if near == rv.option:
             assert s["meaning"].startswith("supports the choice")
         elif rv.option in (s["below"], s["above"]):
-            assert s["meaning"].startswith(f"the chosen '{rv.option}' is preferred only beyond")
+            assert s["meaning"].startswith(f"the chosen '{rv.option}' is preferred only if this input lay")
     html = report_html(rv)
     assert "A small chance here means the record had good reason" not in html
     assert all(m in html for m in rv.switches["meaning"].map(lambda m: m.replace("'", "&#39;")))
