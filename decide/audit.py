@@ -173,8 +173,8 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
         where = "; ".join(f"'{c}' is columns {', '.join(str(i + 1) for i, n in enumerate(names) if n == c)}" for c in twice)
         raise DecideError(f"{path}: the header names {_listing(twice)} more than once ({where}); the audit will not guess "
                           "which one holds the data: rename or remove the extra column")
-    # Group codes are text: only an empty cell is missing ('NA' or 'None' may be a real group's name).
-    na = {c: ([""] if c in string_columns else list(_NA_TEXT)) for c in wanted}
+    # Group codes are text: 'NA' may be a real group's name (North America, Namibia), so it stays one.
+    na = {c: ([v for v in _NA_TEXT if v != "NA"] if c in string_columns else list(_NA_TEXT)) for c in wanted}
     try:
         df = pd.read_csv(io.StringIO(text), sep=delimiter, usecols=lambda c: str(c).strip() in wanted,
                          dtype={c: str for c in string_columns}, low_memory=False, keep_default_na=False,

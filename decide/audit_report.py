@@ -77,7 +77,7 @@ def _direction(k: float) -> str:
     """What a label-bias factor k means, in words."""
     if k >= 1:
         return f"over-count true outcomes by a factor of {k:.2f} ({k - 1:.0%} more records than outcomes)"
-    return f"under-count them by a factor of {k:.2f} ({1 - k:.0%} of true outcomes unrecorded)"
+    return f"under-count true outcomes by a factor of {k:.2f} ({1 - k:.0%} of them unrecorded)"
 
 
 def label_bias_sentences(audit: Audit, lb: LabelBias, metrics=("fpr", "fnr", "ppv")) -> list[str]:
@@ -105,7 +105,7 @@ def label_bias_sentences(audit: Audit, lb: LabelBias, metrics=("fpr", "fnr", "pp
                 text += (", so parity is possible within the stated range: the disparity could come from how outcomes "
                          "are recorded rather than from the tool")
                 if np.isfinite(k):
-                    text += f" (it first becomes possible if recorded outcomes in '{grp}' alone {_direction(k)})"
+                    text += f"; it first becomes possible if recorded outcomes in '{grp}' alone {_direction(k)}"
             else:
                 text += ", so parity is not possible within the stated range"
                 if np.isfinite(k) and not inside:
@@ -245,6 +245,37 @@ HEADERS = {
     "factor_up": "over-recording factor at which parity first becomes possible",
     "factor_down": "under-recording factor at which parity first becomes possible",
 }
+
+
+#: More plain names, for the tables a notebook shows (the report's tables use HEADERS alone).
+_MORE_HEADERS = {
+    "share": "share of referrals", "tp": "flagged, had the outcome", "fp": "flagged, no outcome",
+    "fn": "not flagged, had the outcome", "tn": "not flagged, no outcome", "selection_rate": "selection rate",
+    "auc_lower": "AUC interval from", "auc_upper": "AUC interval to", "auc_binning_error": "AUC binning error",
+    "reference": "reference group?", "informative": "has cases?", "k": "count", "m": "out of",
+    "nearest_k": "nearest factor", "beyond": "if none, searched up to", "band_low": "tolerance from",
+    "band_high": "tolerance to", "risk_score": "risk score", "re_referred": "re-referred", "true_harm": "true harm",
+    "score_low": "lowest score", "score_high": "highest score",
+}
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A table with the headings a person reads: plain words for column names and rate codes (values untouched)."""
+    names = {**{m: LABELS[m] for m in LABELS}, **_MORE_HEADERS, **HEADERS}
+    t = table.copy()
+
+    def plain(index):
+        if isinstance(index, pd.MultiIndex):
+            return pd.MultiIndex.from_tuples([tuple(names.get(v, v) for v in tup) for tup in index],
+                                             names=[names.get(n, n) for n in index.names])
+        return pd.Index([names.get(v, v) if isinstance(v, str) else v for v in index], name=names.get(index.name, index.name))
+
+    if "metric" in t.columns:
+        t["metric"] = t["metric"].map(lambda v: LABELS.get(v, v))
+    t.columns = plain(t.columns)
+    t.index = pd.MultiIndex.from_tuples(list(t.index), names=[names.get(n, n) for n in t.index.names]) \
+        if isinstance(t.index, pd.MultiIndex) else t.index.rename(names.get(t.index.name, t.index.name))
+    return t
 
 
 def _identity_error(imp: pd.DataFrame) -> str:

@@ -78,6 +78,9 @@ def test_a_group_called_NA_stays_a_group(tmp_path):
     (tmp_path / "r.csv").write_text("g,s,y\n" + rows + "\n")
     df = A.read_referrals(tmp_path / "r.csv", ["g", "s", "y"], string_columns=["g"])
     assert sorted(df["g"]) == ["EU", "EU", "NA", "NA"]
+    # 'nan' is how a missing value is written by software, not a name: it is missing (kept as its own group, with a note).
+    (tmp_path / "m.csv").write_text("g,s,y\nnan,0.1,0\nEU,0.2,1\n")
+    assert A.read_referrals(tmp_path / "m.csv", ["g", "s", "y"], string_columns=["g"])["g"].isna().sum() == 1
 
 
 # ---------------------------------------------------------------------------------------------
