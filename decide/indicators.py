@@ -392,6 +392,12 @@ def outside_funnel(points: pd.DataFrame, target: float, prob: float = 0.998) -> 
     return out.loc[above | below]
 
 
+def _compared(share: float, overall: float) -> str:
+    """'more often', 'less often' or 'as often', as the two shares read when rounded to whole percents."""
+    a, b = round(100 * share), round(100 * overall)
+    return "more often" if a > b else "less often" if a < b else "as often"
+
+
 def outside_funnel_sentences(children: pd.DataFrame, prob: float = 0.998) -> list[str]:
     """One sentence per agency outside the breakdown funnel, saying how its children differ from all.
 
@@ -409,15 +415,11 @@ def outside_funnel_sentences(children: pd.DataFrame, prob: float = 0.998) -> lis
     sentences = []
     for row in outside.itertuples():
         shares = by_agency.loc[row.agency]
-        more = [c for c in COMPLEXITY if shares[c] > overall[c]]
-        parts = [f"{COMPLEXITY_LABELS[c]} {shares[c]:.0%} (all agencies: {overall[c]:.0%})" for c in COMPLEXITY]
+        parts = [f"{_compared(shares[c], overall[c])} {COMPLEXITY_LABELS[c]} "
+                 f"({shares[c]:.0%}, against {overall[c]:.0%} across all agencies)" for c in COMPLEXITY]
         lead = (f"{row.agency} lies {row.side} the {prob:.1%} limits: {row.breakdowns} breakdowns among "
                 f"{row.children} children ({row.rate:.0%}, against {target:.0%} overall).")
-        if more:
-            words = ", ".join(COMPLEXITY_LABELS[c] for c in more)
-            mix = f" More of its children than of all agencies' are {words}: {'; '.join(parts)}."
-        else:
-            mix = f" Its children are no more complex than all agencies': {'; '.join(parts)}."
+        mix = f" Its children are {', '.join(parts[:-1])} and {parts[-1]}."
         sentences.append(lead + mix)
     return sentences
 

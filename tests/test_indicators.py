@@ -341,7 +341,8 @@ def test_outside_funnel_sentence_names_the_agency_and_its_mix():
         for r in rows], ignore_index=True)
     (sentence,) = outside_funnel_sentences(children)
     assert sentence.startswith("Outlier lies above the 99.8% limits: 20 breakdowns among 50 children (40%")
-    assert "aged 5+ at entry 60% (all agencies: 24%)" in sentence and "More of its children" in sentence
+    assert "more often aged 5+ at entry (60%, against 24% across all agencies)" in sentence
+    assert "as often in a sibling group (0%, against 0% across all agencies)" in sentence
     calm = children[children["agency"] != "Outlier"]
     assert outside_funnel_sentences(calm)[0].startswith("No agency lies outside")
 
