@@ -40,8 +40,10 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-def execute(path: Path, timeout: int = 120) -> tuple[nbformat.NotebookNode, float]:
+def execute(path: Path, timeout: int = 120, run_in: Path | None = None) -> tuple[nbformat.NotebookNode, float]:
     """Execute one notebook on a fresh kernel; return it with the seconds it took, kernel start included.
+
+    The kernel starts in ``run_in`` (default: the notebook's own folder, which its relative paths assume).
 
     ``timeout`` (seconds) bounds each cell and also nbclient's first wait for the kernel's reply.
     About one kernel start in ten here loses that first reply; nbclient then waits out the whole
@@ -49,7 +51,7 @@ def execute(path: Path, timeout: int = 120) -> tuple[nbformat.NotebookNode, floa
     """
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(run_in or path.parent)}}).execute()
     return nb, time.perf_counter() - start
 
 
@@ -67,9 +69,10 @@ def offline_html(nb: nbformat.NotebookNode, name: str = "notebook") -> str:
     return html
 
 
-def run_notebook(path: Path, out_dir: Path, timeout: int = 120, keep_ipynb: bool = False) -> tuple[Path, float]:
+def run_notebook(path: Path, out_dir: Path, timeout: int = 120, keep_ipynb: bool = False,
+                 run_in: Path | None = None) -> tuple[Path, float]:
     """Execute one notebook and write it as offline HTML (and, if asked, the executed .ipynb) into ``out_dir``."""
-    nb, seconds = execute(path, timeout)
+    nb, seconds = execute(path, timeout, run_in)
     out = out_dir / (path.stem + ".html")
     out.write_text(offline_html(nb, path.stem), encoding="utf-8")
     if keep_ipynb:
@@ -111,6 +114,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-times", action="store_true", help="do not record the times")
     parser.add_argument("--no-reports", action="store_true", help="notebooks only: skip the example reports")
     parser.add_argument("--keep-ipynb", action="store_true", help="also write each executed notebook (.ipynb)")
+    parser.add_argument("--run-in", type=Path, default=None,
+                        help="folder the notebooks run in (default: each notebook's own); for a copy of a notebook kept elsewhere")
     parser.add_argument("notebooks", nargs="*", help="notebooks to run (default: all in notebooks/)")
     args = parser.parse_args(argv)
     out_dir = (ROOT / args.out).resolve()
@@ -122,7 +127,7 @@ def main(argv=None) -> int:
     print(f"Executing {len(notebooks)} notebook(s) into {out_dir / 'notebooks'}")
     for nb in notebooks:
         try:
-            out, seconds = run_notebook(nb, out_dir / "notebooks", keep_ipynb=args.keep_ipynb)
+            out, seconds = run_notebook(nb, out_dir / "notebooks", keep_ipynb=args.keep_ipynb, run_in=args.run_in)
             times[nb.stem] = seconds
             loads[nb.stem] = os.getloadavg()[0]
             print(f"  {seconds:6.1f} s  {nb.name:45s} -> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
