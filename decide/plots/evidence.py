@@ -92,9 +92,10 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, target: float, *, value: 
     outer = sorted({c.split("_", 1)[1] for c in limits.columns if c.startswith("upper_")}, key=float)
     styles = ["--", ":"]
     for p, ls in zip(outer, styles):
-        ax.plot(limits["n"], limits[f"upper_{p}"], color="tab:grey", ls=ls, lw=1, label=f"{float(p):.1%} limits")
+        ax.plot(limits["n"], limits[f"upper_{p}"], color="tab:grey", ls=ls, lw=1,
+                label=_wrap(f"between these lines: where {100 * float(p):.3g} % of agencies would fall by chance alone", 30))
         ax.plot(limits["n"], limits[f"lower_{p}"], color="tab:grey", ls=ls, lw=1)
-    ax.axhline(target, color="black", lw=1, label="target (overall)")
+    ax.axhline(target, color="black", lw=1, label="the overall average")
     ax.scatter(points[size], points[value], color="tab:blue", zorder=3, s=20)
     if annotate_outside:
         widest = outer[-1]
@@ -112,7 +113,7 @@ def funnel(points: pd.DataFrame, limits: pd.DataFrame, target: float, *, value: 
     ax.set_xlabel(f"number of {size}")
     ax.set_ylabel(ylabel or value)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)  # beside: never over an agency
     return fig
 
 
@@ -140,8 +141,8 @@ def league_table(table: pd.DataFrame, raw_rank: pd.Series | None = None, ax=None
     labels = [f"{a}  (raw rank {int(raw_rank[a])})" if raw_rank is not None else a for a in t.index]
     ax.set_yticks(y, labels, fontsize=8)
     if threshold is not None:
-        ax.axvline(threshold, color="tab:red", ls="--", lw=1, label=threshold_label or "threshold")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.axvline(threshold, color="tab:red", ls="--", lw=1, label=_wrap(threshold_label or "threshold", 30))
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)  # beside, off the intervals
     prob = table.attrs.get("prob", 0.9)
     ax.set_xlabel(xlabel or f"{table.attrs.get('score', 'estimate')} ({prob:.0%} intervals)")
     ax.set_title(title or "League table with its uncertainty")
