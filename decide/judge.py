@@ -357,6 +357,27 @@ def draw(dist, n: int, rng: np.random.Generator) -> np.ndarray:
         return rng.normal(p["mu"], p["sigma"], n)
     if name == "Uniform":
         return rng.uniform(p["lower"], p["upper"], n)
+    # The rarer families too: preliz's own rvs compiles them with numba on first use, which takes
+    # 5-15 s per family (a valid case must not look like a hang).
+    if name == "Triangular" and "c" in p:
+        return rng.triangular(p["lower"], p["c"], p["upper"], n)
+    if name == "HalfNormal" and "sigma" in p:
+        return np.abs(rng.normal(0.0, p["sigma"], n))
+    if name == "Exponential" and "lam" in p:
+        return rng.exponential(1.0 / p["lam"], n)
+    if name == "StudentT" and "nu" in p:
+        return p["mu"] + p["sigma"] * rng.standard_t(p["nu"], n)
+    if name == "LogitNormal" and "mu" in p:
+        from scipy.special import expit
+
+        return expit(rng.normal(p["mu"], p["sigma"], n))
+    if name == "Kumaraswamy" and "a" in p:
+        return (1.0 - (1.0 - rng.uniform(size=n)) ** (1.0 / p["b"])) ** (1.0 / p["a"])
+    if name == "Weibull" and "alpha" in p:
+        return p["beta"] * rng.weibull(p["alpha"], n)
+    if name == "TruncatedNormal" and "mu" in p:
+        a, b = (p["lower"] - p["mu"]) / p["sigma"], (p["upper"] - p["mu"]) / p["sigma"]
+        return stats.truncnorm.rvs(a, b, loc=p["mu"], scale=p["sigma"], size=n, random_state=rng)
     if name == "Fixed":
         return np.full(n, dist.value)
     if name == "Mixture":
