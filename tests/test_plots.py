@@ -364,3 +364,12 @@ def test_two_way_map_fills_each_preferred_region_up_to_the_switching_line():
     assert not ax.texts  # the point is named in the key, not by a note that could sit on the line
     assert ax.get_title() and ax.get_xlabel() == "x" and ax.get_ylabel() == "y"
     plt.close("all")
+
+
+def test_outcomes_name_each_horizon_when_the_table_gives_it(tables):
+    t = tables["outcomes"].copy()
+    t["horizon"] = ["2 years" if i % 2 else "6 months" for i in range(len(t))]
+    fig = P.plot_outcomes(t)
+    labels = [lab.get_text() for ax in fig.axes[::2] for lab in ax.get_yticklabels()]
+    assert sum("(within 2 years)" in s for s in labels) == (t["horizon"] == "2 years").sum()
+    assert sum("(within 6 months)" in s for s in labels) == (t["horizon"] == "6 months").sum()

@@ -89,7 +89,11 @@ def plot_outcomes(outcomes: pd.DataFrame) -> Figure:
         ax_c.barh(y, rows["chance"], color=colours, alpha=0.85, height=0.6)
         ax_c.errorbar(rows["chance"], y, xerr=[rows["chance"] - rows["chance_lower"], rows["chance_upper"] - rows["chance"]],
                       fmt="none", ecolor="black", capsize=3, lw=1)
-        ax_c.set_yticks(y, [_wrap(o, 30) for o in rows["outcome"]])
+        # each outcome's horizon beside its name when the table gives it: chances over 6 months and
+        # over 5 years are not alike, and the reader must see which is which
+        names = [_wrap(o, 30) + (f"\n(within {h})" if isinstance(h, str) and h.strip() else "")
+                 for o, h in zip(rows["outcome"], rows["horizon"] if "horizon" in rows else [None] * len(rows))]
+        ax_c.set_yticks(y, names)
         ax_c.set_xlim(0, 1)
         ax_c.set_title(opt, loc="left", fontsize=11, fontweight="bold")
         ax_v.barh(y, rows["contribution"], color=colours, alpha=0.85, height=0.6)

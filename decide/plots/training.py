@@ -152,9 +152,9 @@ def plot_outcome_bias_by_base_rate(table: pd.DataFrame) -> Figure:
               ("praise_rate_poor", "poor decisions that are praised", BENEFIT),
               ("good_among_blamed", "of all blamed decisions, the share made well", GOOD)]
     for key, label, colour in series:
-        ax.plot(x, table[key + "_closed_form"], color=colour, lw=2, label=label + " (closed form)")
+        ax.plot(x, table[key + "_closed_form"], color=colour, lw=2, label=label + " (worked out exactly)")
         ax.errorbar(x, table[key], yerr=2 * table[key + "_se"], fmt="o", ms=4, color=colour, capsize=2,
-                    label=label + " (simulated, ±2 SE)")
+                    label=label + " (simulated, ±2 standard errors)")
     ax.set_xlabel("Base rate: average chance of harm if the child returns home")
     ax.set_ylabel("Share")
     ax.set_ylim(0, 1)
