@@ -158,6 +158,8 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
         "rank_upper": f"rank, upper end ({pct})",
     }
     out = table.rename(columns=headers)
+    for column in out.columns[out.dtypes == bool]:
+        out[column] = out[column].map({True: "yes", False: "no"})
     out.index.name = table.index.name
     return out
 
