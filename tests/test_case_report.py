@@ -236,3 +236,245 @@ def test_help_through_python_dash_m():
     assert res.returncode == 0
     for flag in ("--draws", "--seed", "-o", "--force"):
         assert flag in res.stdout
+
+
+# --- issue 11: the report says what its numbers say (one test per contradiction fixed) ----------------
+
+import copy  # noqa: E402
+import inspect  # noqa: E402
+
+from decide import compare, defaults  # noqa: E402
+from decide.case_report import (  # noqa: E402
+    HEADERS,
+    check_settings,
+    horizon_sentence,
+    labelled_evppi,
+    outcome_rows,
+    regret_sentence,
+    scale_text,
+    tornado_vs_lead_sentence,
+    value_vs_best_sentence,
+)
+from decide.simulate import magnitude_label, simulate  # noqa: E402
+from markupsafe import escape  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests" / "catalogue"))
+from _shared import MINIMAL_CASE  # noqa: E402
+
+_DATA_URI = re.compile(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+")
+
+
+def _case(change=None) -> Decision:
+    data = copy.deepcopy(MINIMAL_CASE)
+    if change:
+        change(data)
+    return Decision.from_dict(data)
+
+
+@pytest.fixture(scope="module")
+def minimal():
+    return build_report(_case(), draws=MIN_DRAWS, seed=1, source="minimal.yaml")
+
+
+@pytest.fixture(scope="module")
+def pages(minimal, return_home, permanence):
+    """Each report's HTML with its embedded images taken out (the text a reader reads)."""
+    return {name: (r, _DATA_URI.sub("", report_html(r))) for name, r in
+            (("minimal", minimal), ("return_home", return_home), ("permanence", permanence))}
+
+
+CASE_NAMES = ["minimal", "return_home", "permanence"]
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_no_quantity_identifier_where_the_case_gives_a_description(pages, name):
+    r, html = pages[name]
+    described = [q.name for q in r.decision.quantities if q.description]
+    inline = [n for n in r.sim.model.quantities if ":" in n]  # generated inputs: 'option: outcome: chance'
+    shown = [n for n in described + inline if n in html]
+    assert not shown, f"identifiers in the {name} report: {shown}"
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_no_raw_column_name_as_a_table_header(pages, name):
+    r, html = pages[name]
+    options = {o.name for o in r.decision.options}
+    headers = [h for h in re.findall(r"<th[^>]*>(.*?)</th>", html, re.S) if h not in options]
+    assert headers
+    raw = [h for h in headers if re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", h)]
+    assert not raw, raw
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_the_report_states_the_cases_own_scale_and_no_nan(pages, name):
+    r, html = pages[name]
+    assert str(escape(scale_text(r.decision.values))) in html
+    assert "0-100 point scale" not in html
+    assert not re.search(r"(?<![A-Za-z])(nan|NaN|inf|-inf|Infinity)(?![A-Za-z])", html)
+
+
+def test_a_case_on_a_0_to_10_scale_is_reported_on_that_scale():
+    """Was: 'on the case's 0-100 point scale' whatever the case said."""
+    def ten(d):
+        d["values"] = {"scale": "points from 0 to 10", "scale_min": 0, "scale_max": 10}
+        d["options"][0]["outcomes"][0]["magnitude"] = 6
+        d["options"][1]["outcomes"][0]["magnitude"] = 3
+    r = build_report(_case(ten), draws=MIN_DRAWS)
+    looks = _text(r.sections["Which option looks best, and how sure are we?"])
+    assert "on the case's scale of 0 to 10 points" in looks and "0 to 100" not in looks and "0-100" not in looks
+    from decide.frame import Values
+
+    assert scale_text(Values(scale_min=-5, scale_max=5)) == "the case's scale of -5 to 5 points"
+    assert "no upper limit" in scale_text(Values(scale_max=None))
+
+
+def test_tables_wrap_instead_of_scrolling(minimal):
+    html = report_html(minimal)
+    assert "overflow-x: auto" not in html and 'class="scroll"' not in html
+    assert re.search(r"table\.data th, table\.data td \{[^}]*white-space: normal", html)
+    assert "overflow-wrap: anywhere" not in html  # that breaks words mid-word ('ran ge')
+
+
+def test_every_column_the_report_shows_has_plain_words():
+    for column, words in HEADERS.items():
+        assert not re.search(r"[a-z]_[a-z]", words), (column, words)
+
+
+def test_the_information_chart_gets_descriptions_not_identifiers(return_home):
+    """Was: quantity identifiers on the EVPPI bars where the case gives descriptions."""
+    ev = labelled_evppi(return_home)
+    descriptions = {q.name: q.description for q in return_home.decision.quantities if q.description}
+    assert set(ev["evppi"]) == set(return_home.evppi["evppi"])
+    assert not set(ev["name"]) & set(descriptions)
+    assert set(descriptions.values()) <= set(ev["name"])
+
+
+def test_each_outcome_shows_its_horizon_and_mixed_horizons_are_flagged(permanence, minimal):
+    """Was: 6 months, 2 years and 12 years combined silently."""
+    rows = outcome_rows(permanence)
+    adoption_wait = rows[(rows["option"] == "adoption") & (rows["outcome"] == "long wait for a match")]
+    assert adoption_wait["horizon"].tolist() == ["1 year"]
+    note = horizon_sentence(permanence.decision)
+    assert note and "'adoption' over 12 years and 1 year" in note and "'long-term foster care' over 5 years" in note
+    assert note in _text(permanence.sections["Which option looks best, and how sure are we?"])
+    assert horizon_sentence(minimal.decision) is None  # both outcomes over 1 year
+    assert "different time spans" not in report_html(minimal)
+
+
+def test_published_figures_are_mentioned_only_when_the_case_cites_them(pages):
+    """Was: 'Published figures are a starting point' in a case that gives none."""
+    assert "Published figures are a starting point" not in pages["minimal"][1]
+    assert "cites no published or recorded figures" in pages["minimal"][1]
+    assert "Published figures are a starting point" in pages["return_home"][1]
+
+
+def test_generated_labels_read_as_english(return_home):
+    """Was: 'how much loses birth family relationships… matters'."""
+    labels = return_home.sim.model.labels.values()
+    assert not [x for x in labels if "matters under" in x or x.startswith("odds ratio of")]
+    assert magnitude_label("loses birth family relationships", "adoption", "harm") == \
+        "how serious 'loses birth family relationships' would be under 'adoption'"
+    assert magnitude_label("stable, safe care", "remain", "benefit") == \
+        "how much 'stable, safe care' would be worth under 'remain'"
+    assert "how serious 'loss of daily family life' would be under 'remain in foster care'" in labels
+
+
+def test_identical_options_are_reported_as_a_tie_not_a_win():
+    """Was: P(best) 1.0 / 0.0 and "almost certainly best by 0.0 points"."""
+    def twins(d):
+        d["options"][1] = copy.deepcopy(d["options"][0])
+        d["options"][1]["name"] = "home again"
+    r = build_report(_case(twins), draws=MIN_DRAWS)
+    assert r.summary["probability_best"].tolist() == pytest.approx([0.5, 0.5])
+    looks = _text(r.sections["Which option looks best, and how sure are we?"])
+    assert "cannot be told apart" in looks and "looks best" not in looks and "almost certain" not in looks
+    assert "by 0.0 points" not in looks
+    assert "cannot be told apart" in report_html(r)
+
+
+def test_expected_value_against_probability_best_is_explained_when_they_disagree():
+    """A sure 5 points against a skewed gamble, 40 x Beta(0.4, 2): the gamble's mean is 6.67, but it beats
+    5 only with probability P(Beta(0.4, 2) > 0.125) = 0.41 (closed forms), so the option with the higher
+    expected value is best in fewer of the possible worlds; the report must say why."""
+    from scipy import stats
+
+    def gamble(d):
+        d["quantities"] = [{"name": "win", "kind": "magnitude", "judgement": {
+            "distribution": "BetaScaled", "params": {"alpha": 0.4, "beta": 2, "lower": 0, "upper": 40}}}]
+        d["options"] = [{"name": "sure", "outcomes": [{"name": "v", "kind": "benefit", "chance": 1.0, "horizon": "1 year",
+                                                       "magnitude": 5}]},
+                        {"name": "gamble", "outcomes": [{"name": "v", "kind": "benefit", "chance": 1.0,
+                                                         "horizon": "1 year", "magnitude": "win"}]}]
+    r = build_report(_case(gamble), draws=MIN_DRAWS * 2, seed=2)
+    s = r.summary
+    p = stats.beta.sf(5 / 40, 0.4, 2)
+    assert r.preferred == "gamble" and s.loc["gamble", "expected_value"] == pytest.approx(40 * 0.4 / 2.4, rel=0.05)
+    assert s.loc["gamble", "probability_best"] == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / (MIN_DRAWS * 2)))
+    sentence = value_vs_best_sentence(r)
+    assert sentence.startswith("'gamble' has the highest expected value although 'sure' is best in more of the possible")
+    assert f"({s.loc['sure', 'probability_best']:.0%} against {s.loc['gamble', 'probability_best']:.0%})" in sentence
+    assert sentence in r.sections["Which option looks best, and how sure are we?"]
+    assert str(escape(sentence)) in report_html(r)
+
+
+def test_tornado_lead_and_expected_lead_are_each_stated_and_explained(return_home):
+    """Was: the lead shown as 4.6, 7.3 and 4.0 in three places, unexplained."""
+    t = return_home.tornado.attrs
+    lead = compare.lead(return_home.sim)
+    sentence = tornado_vs_lead_sentence(return_home)
+    assert f"by {t['base_lead']:.1f} points" in sentence and f"by {lead.lead:.1f} points" in sentence
+    assert "one input at a time" in sentence and sentence in _text(return_home.sections["What could change that?"])
+    expected = float(np.diff(np.sort(return_home.summary["expected_value"].to_numpy())[-2:])[0])
+    assert lead.lead == pytest.approx(expected)
+
+
+def test_expected_regret_and_scenario_regret_are_told_apart(return_home):
+    r = return_home
+    sentence = regret_sentence(r)
+    best = r.preferred
+    expected = r.summary.loc[best, "expected_regret"]
+    as_judged = r.regret.regret.loc["as judged (current case)", best]
+    assert f"{expected:.2f} points for '{best}'" in sentence and f"{as_judged:.2f} points for '{best}' as judged" in sentence
+    # the sentence's claim, checked for every option: averaging first never gives the larger regret
+    judged = r.regret.regret.loc["as judged (current case)"]
+    assert (judged <= r.summary["expected_regret"] + 1e-9).all()
+    assert str(escape(sentence)) in report_html(r)
+
+
+def test_the_report_shows_the_same_numbers_as_compare(tmp_path):
+    """Same case, same draws and seed: the report's table is compare's summary."""
+    assert inspect.signature(build_report).parameters["draws"].default == defaults.DRAWS
+    assert inspect.signature(build_report).parameters["seed"].default == defaults.SEED
+    d = _case()
+    r = build_report(d)  # the shared defaults
+    pd.testing.assert_frame_equal(r.summary, compare.summary(simulate(d, defaults.DRAWS, seed=defaults.SEED)))
+    assert r.summary.attrs["interval"] == defaults.INTERVAL
+    case = tmp_path / "case.yaml"
+    case.write_text(yaml_dump(MINIMAL_CASE))
+    out = tmp_path / "compare.csv"
+    assert main(["compare", str(case), "--draws", str(defaults.DRAWS), "--seed", str(defaults.SEED), "--csv", str(out)]) == 0
+    table = pd.read_csv(out, index_col=0)
+    for column in ("expected_value", "probability_best"):
+        assert np.allclose(table[column].to_numpy(), r.summary[column].to_numpy())
+
+
+def yaml_dump(data) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+@pytest.mark.parametrize("draws, seed", [(100, 1), (10**9, 1), (True, 1), (2000.5, 1), (MIN_DRAWS, -1), (MIN_DRAWS, "1")])
+def test_settings_are_checked_before_any_work(draws, seed):
+    with pytest.raises(DecideError, match="--draws|--seed"):
+        check_settings(draws, seed)
+
+
+def test_every_part_of_the_report_works_on_the_minimal_case(minimal):
+    """Was: AttributeError counting second-hand sources in an empty table."""
+    assert minimal.sources.empty
+    html = report_html(minimal)
+    for section in ("summary", "known", "options", "comparison", "change", "wait", "robustness", "limits"):
+        assert f'id="{section}"' in html
+    assert "The case lists nothing known" in html
+    assert len(re.findall(r'<img src="data:image/png', html)) >= 8
