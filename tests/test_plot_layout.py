@@ -129,6 +129,30 @@ def _near(pts: np.ndarray, box: Bbox, r) -> np.ndarray:
     return (pts[:, 0] > box.x0 - r) & (pts[:, 0] < box.x1 + r) & (pts[:, 1] > box.y0 - r) & (pts[:, 1] < box.y1 + r)
 
 
+def _path_hits(path: MplPath, box: Bbox, filled: bool) -> bool:
+    """Whether a display-space path has ink inside the box: a point of one of its segments (sampled
+    every pixel; matplotlib's own intersects_bbox missed a histogram outline crossing a key), or,
+    when filled, the box's corners or middle inside it."""
+    for poly in path.to_polygons(closed_only=False):
+        poly = poly[np.isfinite(poly).all(axis=1)]
+        if len(poly) == 0:
+            continue
+        if _near(poly, box, 0).any():
+            return True
+        a, b = poly[:-1], poly[1:]
+        steps = np.maximum(np.ceil(np.abs(b - a).max(axis=1)), 1).astype(int)
+        for (x0, y0), (x1, y1), k in zip(a, b, steps):
+            t = np.linspace(0, 1, min(k, 4000) + 1)[:, None]
+            if _near(np.array([x0, y0]) + t * np.array([x1 - x0, y1 - y0]), box, 0).any():
+                return True
+        if filled and len(poly) > 2:
+            probe = np.array([[box.x0, box.y0], [box.x0, box.y1], [box.x1, box.y0], [box.x1, box.y1],
+                              [(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2]])
+            if MplPath(poly).contains_points(probe).any():
+                return True
+    return False
+
+
 def _hits(artist, box: Bbox) -> bool:
     """Whether a plotted artist has ink inside the display box."""
     if isinstance(artist, Line2D):
@@ -142,12 +166,12 @@ def _hits(artist, box: Bbox) -> bool:
                 return True
         if artist.get_linestyle() in ("None", "none", "", " ") or len(pts) < 2:
             return False
-        return MplPath(pts).intersects_bbox(box, filled=False)
+        return _path_hits(MplPath(pts), box, filled=False)
     if isinstance(artist, Patch):
         if not artist.get_fill() and artist.get_linewidth() == 0:
             return False
         path = artist.get_transform().transform_path(artist.get_path())
-        return path.intersects_bbox(box, filled=artist.get_fill())
+        return _path_hits(path, box, filled=artist.get_fill())
     if isinstance(artist, PathCollection) and len(artist.get_offsets()):
         pts = artist.get_offset_transform().transform(artist.get_offsets())
         sizes = np.sqrt(np.broadcast_to(artist.get_sizes(), (len(pts),)) if len(artist.get_sizes()) else np.full(len(pts), 36.0))
@@ -160,7 +184,7 @@ def _hits(artist, box: Bbox) -> bool:
             if offsets is not None:
                 continue
             path = transform.transform_path(p)
-            if len(path.vertices) and path.intersects_bbox(box, filled=filled):
+            if len(path.vertices) and _path_hits(path, box, filled):
                 return True
     return False
 
@@ -592,4 +616,15 @@ def test_checker_sees_two_key_entries_that_look_the_same():
     ax.set_ylim(0, 3)
     ax.legend(loc="center left", bbox_to_anchor=(1, 0.5))
     assert any("look the same" in p for p in layout_problems(fig))
+    plt.close(fig)
+
+
+def test_checker_sees_a_histogram_outline_through_a_key():
+    """The case that matplotlib's Path.intersects_bbox missed: a step outline crossing a frameless key."""
+    fig, ax = plt.subplots(figsize=(9, 2))
+    x = np.random.default_rng(0).normal(0, 1, 5000)
+    ax.hist(x, bins=40, histtype="step", color="black", label="the average outcome, as far as we know it")
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    ax.set_xlim(-1.5, 4)
+    assert any("covers plotted data" in p for p in layout_problems(fig))
     plt.close(fig)

@@ -371,11 +371,14 @@ def plot_risk_and_uncertainty(values: pd.DataFrame, bins: int = 40) -> Figure:
         ax.set_ylabel("share\n(density)")
         ax.set_yticks([])
         ax.axvline(0, color="grey", lw=0.8, ls="--")
-    axes[0, 0].legend(loc="upper left", fontsize=8, frameon=False)
     axes[-1, 0].set_xlabel("Net value for the child (points: benefits minus weighted harms)")
     fig.suptitle("Risk versus uncertainty: knowing the odds would not tell us what will happen", x=0.02, ha="left",
                  fontsize=12)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    # one key under the panels: inside the first panel it covered the distributions
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8.5, frameon=False)
+    height = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, 0.4 / height, 1, 1 - 0.25 / height))
     return fig
 
 
