@@ -32,6 +32,7 @@ import csv
 import difflib
 import io
 import math
+import re
 import warnings
 import zlib
 from dataclasses import dataclass, field
@@ -191,6 +192,9 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
     df.attrs["line_offset"] = 2  # data row 0 is line 2 of the file
     return df
 
+
+#: A group 'name' that is really a non-finite number.
+_NOT_FINITE_TEXT = re.compile(r"^\s*[+-]?(inf|infinity|nan)\s*$", re.IGNORECASE)
 
 #: Text pandas reads as missing in a number column (its default list).
 _NA_TEXT = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
@@ -484,6 +488,11 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
     for col in groups:
         codes, uniques = pd.factorize(data[col], sort=True, use_na_sentinel=True)
         uniques = [str(u) for u in uniques]
+        broken = [u for u in uniques if _NOT_FINITE_TEXT.match(u)]
+        if broken:
+            first = int(np.flatnonzero(np.isin(codes, [uniques.index(u) for u in broken]))[0])
+            raise DecideError(f"column '{col}' holds {_listing(broken)} as a group (first at {where_(first)}): that is a "
+                              "number that is not finite, usually left by a broken export, not a group's name; fix or rename it")
         if (codes < 0).any():
             idx = np.flatnonzero(codes < 0)
             notes.append(f"column '{col}' is empty in {len(idx)} row(s) (first at {where_(idx[0])}); "

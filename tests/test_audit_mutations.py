@@ -60,7 +60,7 @@ def apply(lines: list[str], m) -> list[str]:
     return [",".join(r) for r in rows]
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(mutation(), min_size=1, max_size=3))
 def test_any_mutation_ends_in_a_report_or_a_clear_refusal(mutations):
     lines = list(LINES)
