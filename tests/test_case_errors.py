@@ -34,7 +34,7 @@ OUT0 = ["options", 0, "outcomes", 0]
 
 CATALOGUE = {
     # name: (yaml text, [words the message must contain])
-    "probability above 1": (mutate(setp(["options", 1, "outcomes", 0, "chance"], 1.4)), ["'care'", "'moves'", "chance", "1.4", "between 0 and 1"]),
+    "probability above 1": (mutate(setp(["options", 1, "outcomes", 0, "chance"], 1.4)), ["line ", "options[1] (care).outcomes[0] (moves).chance", "1.4", "between 0 and 1"]),
     "negative probability": (mutate(setp(["options", 1, "outcomes", 0, "chance"], -0.1)), ["-0.1", "between 0 and 1"]),
     "probability above 1 in low/likely/high": (
         mutate(setp(["quantities", 0, "judgement"], {"low": 0.5, "likely": 0.9, "high": 1.2})), ["base_rate", "1.2", "between 0 and 1"]),
@@ -70,7 +70,7 @@ CATALOGUE = {
     "study of cases on a magnitude": (mutate(lambda d: d.update(enquiries=[{"name": "study", "informs": ["severity"], "weeks": 4, "cases": 50}])), ["study of 50 cases", "one probability"]),
     "negative delay harm": (mutate(lambda d: d.update(delay_harm_per_week=-1)), ["delay_harm_per_week", "-1", "0 or more"]),
     "scenario shifts an unknown outcome": (mutate(lambda d: d.update(scenarios=[{"name": "worse", "odds_ratios": {"harms": 2}}])), ["scenario 'worse'", "'harms'", "did you mean 'harm'"]),
-    "scenario sets a probability above 1": (mutate(lambda d: d.update(scenarios=[{"name": "worse", "quantities": {"base_rate": 1.5}}])), ["scenario 'worse'", "1.5", "between 0 and 1"]),
+    "scenario sets a probability above 1": (mutate(lambda d: d.update(scenarios=[{"name": "worse", "quantities": {"base_rate": 1.5}}])), ["scenarios[0] (worse).quantities.base_rate", "1.5", "between 0 and 1"]),
     "two forms in one judgement": (mutate(setp(OUT0 + ["chance"], {"verbal": "likely", "low": 0.1, "likely": 0.2, "high": 0.3})), ["exactly one", "verbal", "low/likely/high"]),
     "wrong kind of quantity": (mutate(setp(OUT0 + ["chance"], "severity")), ["'severity'", "kind 'probability'", "'magnitude'"]),
     "top level is a list": ("- a\n- b\n", ["top level", "mapping"]),

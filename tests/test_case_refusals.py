@@ -218,7 +218,7 @@ def test_expanded_size_matches_its_closed_form(levels):
 
 def test_an_alias_bomb_is_refused_without_being_built(monkeypatch):
     built = []
-    monkeypatch.setattr(frame._UniqueKeyLoader, "construct_document", lambda self, node: built.append(node))
+    monkeypatch.setattr(frame._LOADER, "construct_document", lambda self, node: built.append(node))
     text = _bomb(8) + "question: *i\n"
     assert len(text) < 9000
     message = _refusal(text)

@@ -188,7 +188,7 @@ refused("protective-factor-above-1", OR, lambda d: d.update(factors=[{"name": "h
 refused("scenario-odds-ratio-zero", OR, _update(scenarios=[{"name": "worse", "odds_ratios": {"harm": 0}}]),
         r"scenario 'worse'.*odds ratio.*above 0")
 refused("scenario-probability-2", OR, _update(scenarios=[{"name": "worse", "quantities": {"harm_rate": 2}}]),
-        r"scenario 'worse'.*between 0 and 1")
+        r"scenarios\[0\] \(worse\).quantities.harm_rate: 2 is out of range.*between 0 and 1")
 refused("scenario-harm-weight-zero", OR, _update(scenarios=[{**SCENARIO, "harm_weight": 0}]), r"harm_weight.*greater than 0")
 refused("harm-weight-zero", OR, _update(values={"harm_weight": 0}), r"harm_weight.*greater than 0")
 refused("harm-weight-negative", OR, _update(values={"harm_weight": -1}), r"harm_weight.*greater than 0")
