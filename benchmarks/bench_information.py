@@ -1,6 +1,7 @@
 """Benchmark: EVPPI of every quantity of the return-home case, regression vs nested Monte Carlo.
 
     .venv/bin/python benchmarks/bench_information.py [--draws 50000] [--outer 1000] [--inner 2000] [--precise K]
+    .venv/bin/python benchmarks/bench_information.py --evsi 30 --draws 10000
 
 Prints, for each quantity, the regression estimate (Strong, Oakley & Brennan 2014) with its
 standard error and time, the nested Monte Carlo estimate with its time, their ratio, and the
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from decide.frame import Decision
-from decide.information import evpi, evppi, evppi_nested, relevant_quantities
+from decide.information import evpi, evppi, evppi_nested, evsi_rate, relevant_quantities
 from decide.simulate import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +39,12 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--precise", type=int, default=0, metavar="K",
                         help="also check the K quantities worth most against precise estimates (about 1 min each)")
+    parser.add_argument("--evsi", type=int, default=0, metavar="SEEDS",
+                        help="instead, check the EVSI standard errors of a study of 1, 5 and 50 cases over SEEDS "
+                             "fresh simulations (regression and preposterior; about 20 s per 10 seeds)")
     args = parser.parse_args(argv)
+    if args.evsi:
+        return check_evsi(args)
 
     decision = Decision.from_yaml(args.case)
     sim = simulate(decision, args.draws, seed=args.seed)
@@ -89,6 +95,39 @@ def main(argv=None) -> int:
             ref = evppi_nested(sim, nm, outer=2000, inner=20_000, seed=args.seed + 1)
             print(f"  {nm}: regression {reg.mean():.4f} ± {reg.std(ddof=1) / 2:.4f}, nested {ref.value:.4f}: "
                   f"{reg.mean() / ref.value - 1:+.1%} apart")
+    return 0
+
+
+def check_evsi(args) -> int:
+    """Whether the stated EVSI standard errors are honest: for the probability worth most (by EVPPI),
+    the spread of the estimates over fresh simulations against the average stated standard error
+    (aim: a ratio between 0.6 and 1.6), for each method and study size."""
+    decision = Decision.from_yaml(args.case)
+    sim = simulate(decision, args.draws, seed=args.seed)
+    probabilities = [q for q, k in zip(sim.model.quantities, sim.model.kinds) if k == "probability"]
+    target = max(probabilities, key=lambda q: evppi(sim, q).value)
+    print(f"{decision.question.strip()}\n\nEVSI of a study of n cases informing '{target}', over {args.evsi} fresh "
+          f"simulations of {args.draws} draws.\n")
+    head = f"{'method':13s} {'cases':>5s} {'mean':>9s} {'spread':>9s} {'stated se':>9s} {'ratio':>6s}  aim (0.6-1.6)"
+    print(head)
+    print("-" * len(head))
+    sims = [simulate(decision, args.draws, seed=args.seed + 100 + k) for k in range(args.evsi)]
+    met = True
+    for method in ("regression", "preposterior"):
+        for cases in (1, 5, 50):
+            runs = [evsi_rate(s, target, cases, method=method, seed=k) for k, s in enumerate(sims)]
+            values = np.array([r.value for r in runs])
+            spread, stated = values.std(ddof=1), np.mean([r.se for r in runs])
+            if spread == 0 and stated == 0:  # e.g. one case cannot change the choice: exactly 0 every time
+                print(f"{method:13s} {cases:5d} {values.mean():9.4f} {spread:9.4f} {stated:9.4f} {'-':>6s}  "
+                      "met (the same value every time, and said so)")
+                continue
+            ratio = spread / stated if stated > 0 else np.inf
+            ok = 0.6 <= ratio <= 1.6
+            met &= ok
+            print(f"{method:13s} {cases:5d} {values.mean():9.4f} {spread:9.4f} {stated:9.4f} {ratio:6.2f}  "
+                  f"{'met' if ok else 'NOT met'}")
+    print(f"\nAim (every stated standard error within 0.6-1.6 of the spread): {'met' if met else 'NOT met'}.")
     return 0
 
 
