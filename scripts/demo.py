@@ -137,6 +137,10 @@ def main(argv=None) -> int:
     if times and not args.no_times:
         record_times(times, Path(args.times), loads)
         print(f"Times recorded in {args.times} ({os.cpu_count()} cores)")
+        busiest = max(loads.values())
+        if busiest > 2 * (os.cpu_count() or 1):
+            print(f"  note: the machine was busy (load average up to {busiest:.1f} on {os.cpu_count()} cores), so these "
+                  "times are longer than a reader's; the test of stated run times skips them. Run again when it is quiet.")
     reports = []
     for cmd, out in ([] if args.no_reports else example_reports(out_dir / "reports")):
         start = time.perf_counter()
