@@ -27,7 +27,7 @@ RUN_COLOURS = ["#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#000000"]
 
 def records_vs_truth_by_decile(rates: pd.DataFrame, *, title: str | None = None):
     """True maltreatment, contact and substantiation rates by deprivation decile (from ``world.rates_by(counts, 'decile')``)."""
-    fig, ax = plt.subplots(figsize=(7.2, 4.4))
+    fig, ax = plt.subplots(figsize=(9, 4.4), layout="constrained")
     x = rates.index.to_numpy()
     ax.plot(x, rates["true rate"], "o-", color=COLOURS["truth"], label="maltreated (truth, unseen)")
     ax.plot(x, rates["referral rate"], "s-", color=COLOURS["records"], label="contact with services (the tool's label)")
@@ -36,10 +36,11 @@ def records_vs_truth_by_decile(rates: pd.DataFrame, *, title: str | None = None)
     ax.set_xticks(x)
     ax.set_xlabel("deprivation decile (1 = least deprived, 10 = most deprived)")
     ax.set_ylabel("share of families in a year (log scale)")
+    # percentages, not powers of ten, for readers who are not statisticians
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.3g} %"))
     ax.grid(axis="y", which="both", color="#EEEEEE")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside, off the lines
     ax.set_title(title or "What the records see, against the truth, by deprivation", fontsize=10.5)
-    fig.tight_layout()
     return fig
 
 
