@@ -78,9 +78,27 @@ def cmd_compare(args) -> int:
         write_new(args.csv, safe_csv(table), force=args.force)
         print(f"wrote {args.csv}")
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(table.round(3).to_string())
+        print(_plain_table(table).to_string())
     print(f"\nHighest expected value: {preferred(sim)} (harm weight {d.values.harm_weight:g}, {args.draws} draws, seed {args.seed})")
     return 0
+
+
+def _plain_table(table):
+    """The comparison for a person to read: one column per option, one row per measure, each
+    measure in the plain words the case report uses (the CSV keeps the short column names)."""
+    from decide.case_report import HEADERS
+
+    import pandas as pd
+
+    rows = {}
+    for column in table.columns:
+        values = table[column]
+        if column == "lower":
+            rows[f"{defaults.INTERVAL:.0%} interval (points)"] = [f"{lo:.1f} to {hi:.1f}" for lo, hi in zip(values, table["upper"])]
+        elif column != "upper":
+            label = HEADERS.get(column, column.replace("_", " "))
+            rows[label] = [f"{x:.0%}" for x in values] if column == "probability_best" else [f"{x:.1f}" for x in values]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(table.index))
 
 
 def cmd_evidence(args) -> int:

@@ -30,7 +30,8 @@ def test_check_and_compare(capsys):
     assert "valid" in capsys.readouterr().out
     assert main(["compare", CASE, "--draws", "500", "--seed", "3"]) == 0
     out = capsys.readouterr().out
-    assert "probability_best" in out and "Highest expected value" in out
+    assert "chance of being best" in out and "90% interval (points)" in out and "Highest expected value" in out
+    assert "probability_best" not in out and "risk_sd" not in out  # plain words, not column names
 
 
 def test_bad_case_exits_2_with_a_clear_message(tmp_path):
