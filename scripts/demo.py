@@ -28,12 +28,19 @@ RUN_TIMES = ROOT / "notebooks" / "run_times.json"
 #: has mathematics to typeset), mermaid and the widget manager. A slider cell's figure at its starting
 #: values is an ordinary image in the cell's output (decide.plots.interactive.with_sliders), so the
 #: widgets themselves are left out of the saved page: offline they could only show an empty box.
+#: Printed lines wrap between words, not mid-word as JupyterLab's style sheet has them.
 OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block data_widget_view -%}{%- endblock data_widget_view -%}
+{%- block html_head_css -%}
+<style>
+/* JupyterLab breaks printed lines anywhere, even mid-word ("do not / hing"); break them between words. */
+.jp-OutputArea-output pre { word-break: normal; overflow-wrap: anywhere; }
+</style>
+{%- endblock html_head_css -%}
 """
 
 

@@ -411,6 +411,8 @@ def test_demo_page_of_a_slider_notebook_is_offline_and_keeps_the_figure(tmp_path
     assert Page(html).network == [] and "<script" not in html    # ...the saved page needs no script at all
     assert "data:image/png;base64," in html and "make lab" in html
     assert "(children=(" not in "".join(Page(html).text)  # no widget shown as its Python repr
+    # printed lines wrap between words: the project's rule comes after JupyterLab's break-anywhere one, so it wins
+    assert html.rindex("word-break: normal") > html.rindex("word-break: break-all")
 
 
 # --- stated run times: no execution, the times are those `make demo` last measured -------------------------
