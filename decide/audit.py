@@ -653,17 +653,30 @@ def _check_counts_table(table: pd.DataFrame, groups, source: str) -> None:
         cols = list(map(str, table.columns))
         raise DecideError(f"{source}: the counts table needs columns {needed}; "
                           + "; ".join(f"'{c}' not found{_suggest(c, cols)}" for c in missing))
+    lines = table.attrs.get("lines")
+
+    def at(i: int) -> str:
+        return f"line {int(lines[i])}" if lines is not None and i < len(lines) else f"row {i}"
+
     for col in ("flag", "outcome"):
         vals = pd.to_numeric(table[col], errors="coerce")
         bad = ~vals.isin([0, 1])
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DecideError(f"{source}: column '{col}' of the counts table must be 0 or 1, found {table[col].iloc[i]!r} in row {i}")
+            raise DecideError(f"{source}: column '{col}' of the counts table must be 0 or 1, found {str(table[col].iloc[i])[:40]!r} at {at(i)}")
+    if "score" in table.columns:
+        score = pd.to_numeric(table["score"], errors="coerce")
+        bad = ~np.isfinite(score.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DecideError(f"{source}: column 'score' of the counts table must hold a finite number in every row, found "
+                              f"{str(table['score'].iloc[i])[:40]!r} at {at(i)} ({int(bad.sum())} such row(s)); fix them, or "
+                              "leave the score column out (the audit then has no AUC or calibration)")
     n = pd.to_numeric(table["n"], errors="coerce")
     bad = n.isna() | (n < 0) | (n != np.floor(n))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DecideError(f"{source}: column 'n' of the counts table must hold whole numbers >= 0, found {table['n'].iloc[i]!r} in row {i}")
+        raise DecideError(f"{source}: column 'n' of the counts table must hold whole numbers >= 0, found {str(table['n'].iloc[i])[:40]!r} at {at(i)}")
     if n.sum() == 0:
         raise DecideError(f"{source}: the counts table counts no referrals (every n is 0)")
 
@@ -703,7 +716,7 @@ def audit_counts(counts: Counts | pd.DataFrame, *, reference: str, group=None, p
         if group is None:
             raise DecideError("name the group column(s) of the counts table (group=...)")
         groups_cols = [group] if isinstance(group, str) else list(group)
-        _check_counts_table(counts, groups_cols, "counts table")
+        _check_counts_table(counts, groups_cols, counts.attrs.get("source", "counts table"))
         table = counts.copy()
         if "score_sum" not in table.columns and "score" in table.columns:
             table["score_sum"] = table["score"] * table["n"]

@@ -488,6 +488,12 @@ def cmd_audit(args) -> int:
     if args.counts:
         result.settings.update(source=str(args.data), outcome_column="outcome")
         result.notes[:0] = notes
+        tp, fp, fn, tn = (int(result.groups[c].sum()) for c in ("tp", "fp", "fn", "tn"))
+        for empty, what in ((tp + fp == 0, "nobody is flagged"), (fn + tn == 0, "everybody is flagged"),
+                            (tp + fn == 0, "nobody has the outcome"), (fp + tn == 0, "everybody has the outcome")):
+            if empty:
+                raise DecideError(f"{args.data}: in the counts table {what}, so there is nothing to compare: "
+                                  "check the flag and outcome columns")
     lb = result.label_bias(ranges, default=default)
     for note in result.notes:
         print(f"decide audit: warning: {note}", file=sys.stderr)
