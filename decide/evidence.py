@@ -250,6 +250,7 @@ def select(table: pd.DataFrame, quantity: str, horizon_tolerance: float = 0.0) -
     re-entry within 6 years); pooling them would blur both. ``horizon_tolerance`` (years) lets
     close horizons through when a reader judges them comparable (say so where it is used).
     """
+    _argument("horizon_tolerance (years)", horizon_tolerance, lo=0, hi=100)
     source = table.attrs.get("source", "evidence table")
     rows = table[table["quantity"] == quantity]
     if rows.empty:
@@ -268,6 +269,18 @@ def select(table: pd.DataFrame, quantity: str, horizon_tolerance: float = 0.0) -
     out = rows.reset_index(drop=True)
     out.attrs.update(source=source, horizon_tolerance=horizon_tolerance)
     return out
+
+
+def _argument(name: str, value, *, lo: float, hi: float, whole: bool = False, above: bool = False) -> None:
+    """Check a number passed to a function here: finite, never a yes/no, a whole number where
+    one is needed, within [lo, hi] (or (lo, hi] when above is set)."""
+    kind = "a whole number" if whole else "a number"
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)
+    ok = ok and math.isfinite(value) and (not whole or float(value).is_integer())
+    ok = ok and (lo < value if above else lo <= value) and value <= hi
+    if not ok:
+        low = f"above {lo:g}" if above else f"from {lo:g}"
+        raise DecideError(f"{name} must be {kind} {low} to {hi:g}; got {value!r}")
 
 
 def _whole_number(text: str) -> int | None:
@@ -334,6 +347,8 @@ def vague_prior() -> RatePrior:
 
 def beta_prior(alpha: float, beta: float, label: str | None = None) -> RatePrior:
     """A Beta prior given directly."""
+    _argument("alpha", alpha, lo=0, hi=1e9, above=True)
+    _argument("beta", beta, lo=0, hi=1e9, above=True)
     return RatePrior(label or f"Beta({alpha:g}, {beta:g})", pz.Beta(alpha, beta), "Beta given directly", alpha, beta)
 
 
@@ -539,6 +554,14 @@ def update(
     """
     import pymc as pm
 
+    _argument("seed", seed, lo=0, hi=2**32 - 1, whole=True)
+    _argument("draws", draws, lo=1, hi=1_000_000, whole=True)
+    _argument("tune", tune, lo=0, hi=1_000_000, whole=True)
+    _argument("chains", chains, lo=1, hi=64, whole=True)
+    if target_accept is not None:
+        _argument("target_accept", target_accept, lo=0, hi=1, above=True)
+    _argument("the mean of the log-kappa prior", log_kappa_prior[0], lo=-50, hi=50)
+    _argument("the standard deviation of the log-kappa prior", log_kappa_prior[1], lo=0, hi=50, above=True)
     if isinstance(evidence, pd.DataFrame) and "observed_rate" not in evidence.columns:
         evidence = validate_evidence(evidence)
     quantities = evidence["quantity"].unique()

@@ -380,3 +380,30 @@ def test_a_bom_crlf_file_with_spaces_reads_as_the_plain_one(tmp_path):
     odd.write_bytes(("\ufeff" + HEADER + "\r\n" + GOOD_ROW.replace(",", ", ") + "\r\n\r\n").encode("utf-8"))
     pd.testing.assert_frame_equal(read_evidence(plain).drop(columns="note"), read_evidence(odd).drop(columns="note"),
                                   check_like=True)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(seed=-1), "seed must be a whole number from 0"),
+    (dict(seed=True), "seed must be"),
+    (dict(seed=1.5), "seed must be"),
+    (dict(seed=1, draws=0), "draws must be"),
+    (dict(seed=1, draws=float("nan")), "draws must be"),
+    (dict(seed=1, chains=1000), "chains must be"),
+    (dict(seed=1, target_accept=1.5), "target_accept must be"),
+    (dict(seed=1, target_accept=float("nan")), "target_accept must be"),
+    (dict(seed=1, log_kappa_prior=(4.0, 0.0)), "standard deviation of the log-kappa prior must be"),
+    (dict(seed=1, log_kappa_prior=(float("inf"), 1.5)), "mean of the log-kappa prior must be"),
+])
+def test_update_arguments_are_checked_before_any_sampling(kwargs, words):
+    with pytest.raises(DecideError, match=words):
+        update(counts([("A", 3, 10)]), **kwargs)
+
+
+def test_prior_and_selection_arguments_are_checked():
+    for a, b in ((0, 1), (1, float("nan")), (float("inf"), 2), (True, 2)):
+        with pytest.raises(DecideError, match="alpha must be|beta must be"):
+            beta_prior(a, b)
+    table = counts([("A", 3, 10)])
+    for tolerance in (float("nan"), -1, float("inf")):
+        with pytest.raises(DecideError, match="horizon_tolerance"):
+            select(table, "q", horizon_tolerance=tolerance)
