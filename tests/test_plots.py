@@ -373,3 +373,15 @@ def test_outcomes_name_each_horizon_when_the_table_gives_it(tables):
     labels = [lab.get_text() for ax in fig.axes[::2] for lab in ax.get_yticklabels()]
     assert sum("(within 2 years)" in s for s in labels) == (t["horizon"] == "2 years").sum()
     assert sum("(within 6 months)" in s for s in labels) == (t["horizon"] == "6 months").sum()
+
+
+def test_judgements_of_a_small_chance_are_drawn_where_the_curve_is():
+    """A chance judged at about 3 % is drawn over the part of 0-1 where it lies (it was a spike at
+    the left edge); a wide judgement keeps the whole range; numbers written stay in view."""
+    case = decide.load_case(CASE.parent / "permanence.yaml")
+    fig = P.plot_judgements(case, ["adoption_disruption", "long_term_foster_disruption"])
+    small, wide = (ax.lines[0].get_xdata() for ax in fig.axes)
+    dist = case.distribution_of("adoption_disruption", "probability")
+    assert small.min() <= dist.ppf(0.0005) and dist.ppf(0.9995) <= small.max() < 0.1
+    q = case.quantity("long_term_foster_disruption").all_judgements[0]
+    assert wide.min() <= q.low and q.high <= wide.max()

@@ -417,9 +417,19 @@ def judged_distributions(decision, ref, kind: str | None = None):
     return kind, fitted, pooled
 
 
-def _grid(kind: str, bounds, dists, n: int = 400) -> np.ndarray:
+def _grid(kind: str, bounds, dists, n: int = 400, keep=()) -> np.ndarray:
+    """Where to draw the curves. For a chance, the whole 0-1 range unless every curve (and every
+    value in ``keep``: numbers written, verbal bands) sits in a small part of it; then that part,
+    padded, so a judgement of about 3 % is not a spike against the left edge."""
     lo, hi = bounds
     if kind == "probability":
+        qs = [d.ppf([0.0005, 0.9995]) for d in dists if hasattr(d, "ppf")]
+        points = [float(v) for q in qs for v in q] + [float(v) for v in keep if v is not None]
+        if points and np.all(np.isfinite(points)):
+            a, b = min(points), max(points)
+            if b - a < 0.5:
+                pad = 0.15 * (b - a) + 0.005
+                return np.linspace(max(a - pad, 0.0005), min(b + pad, 0.9995), n)
         return np.linspace(0.0005, 0.9995, n)
     if kind == "magnitude" and hi is not None:
         pad = (hi - lo) * 0.0005
@@ -448,7 +458,9 @@ def plot_judgements(decision, refs, titles: Sequence[str] | None = None, kinds: 
         kind, fitted, pooled = judged_distributions(decision, ref, kind)
         bounds = decision.bounds(kind)
         dists = [d for _, _, d in fitted if not isinstance(d, Fixed)]
-        x = _grid(kind, bounds, dists) if dists else None
+        written = [v for _, j, _ in fitted for v in (j.low, j.likely, j.high)]
+        bands = [v for _, j, _ in fitted if j.verbal is not None for v in verbal_band(j.verbal, j.scale)]
+        x = _grid(kind, bounds, dists, keep=written + bands) if dists else None
         for i, (who, j, dist) in enumerate(fitted):
             colour = OPTION_COLOURS[i % len(OPTION_COLOURS)]
             if isinstance(dist, Fixed):
@@ -493,9 +505,9 @@ def _said(j) -> str:
     if j.low is not None:
         return f"low {j.low:g}, likely {j.likely:g}, high {j.high:g}"
     if j.quantiles is not None:
-        return ", ".join(f"{100 * p:g}th pct {v:g}" for p, v in sorted(j.quantiles.items()))
+        return ", ".join(f"{100 * p:g}th percentile {v:g}" for p, v in sorted(j.quantiles.items()))
     if j.distribution is not None:
-        return f"{j.distribution}(" + ", ".join(f"{k}={v:g}" for k, v in (j.params or {}).items()) + ")"
+        return f"{j.distribution}(" + ", ".join(f"{k} {v:g}" for k, v in (j.params or {}).items()) + ") distribution"
     return f"exactly {j.value:g}"
 
 
