@@ -326,10 +326,16 @@ def value_vs_best_sentence(r: CaseReport) -> str:
     most_often = str(s["probability_best"].idxmax())
     p, q = float(s.loc[best, "probability_best"]), float(s.loc[most_often, "probability_best"])
     if most_often != best and q > p:
+        v = r.sim.dataset["expected_value"].values
+        opts = list(r.sim.options)
+        diff = v[:, opts.index(best)] - v[:, opts.index(most_often)]
+        ahead = float(diff[diff > 0].mean()) if (diff > 0).any() else 0.0
+        behind = float(-diff[diff < 0].mean()) if (diff < 0).any() else 0.0
         return (f"'{best}' has the highest expected value although '{most_often}' is best in more of the possible worlds "
-                f"({_pct(q)} against {_pct(p)}): where '{most_often}' is better it is better by a little, and where "
-                f"'{best}' is better it is better by more, so on average '{best}' comes out ahead. Expected value weighs "
-                "how much better an option is; the chance of being best counts only how often.")
+                f"({_pct(q)} against {_pct(p)}): in the worlds where '{best}' is ahead of '{most_often}' it is ahead by "
+                f"{ahead:.1f} points on average, and where it is behind, by {behind:.1f}, so on average '{best}' comes "
+                "out ahead. Expected value weighs how much better an option is; the chance of being best counts only "
+                "how often.")
     return (f"Expected value weighs how much better an option is on average; the chance of being best counts only how "
             f"often it comes out on top, not by how much. Here both favour '{best}'"
             + (f", although it is best in fewer than half of the possible worlds because the other "
@@ -356,6 +362,28 @@ def tornado_vs_lead_sentence(r: CaseReport) -> str | None:
             f"averaged over all the uncertainty at once (as in the comparison) {averaged}. The two differ because an "
             "option's value does not move in a straight line with its inputs (a chance times a magnitude, shifted by "
             "odds ratios), so the value at the average inputs is not the average value.")
+
+
+def weights_sentence(r: CaseReport) -> str | None:
+    """Where, across harm weights, the option with the highest expected value is not the one most often best
+    (the harm-weight figure and the acceptability curve then seem to disagree); None if they agree everywhere."""
+    s, acc = r.summary, r.acceptability
+    b, h = s["expected_benefit"].to_numpy(float), s["expected_harm"].to_numpy(float)
+    rows = []
+    for w in acc.index:
+        by_value = str(s.index[int(np.argmax(b - w * h))])
+        most_often = str(acc.loc[w].idxmax())
+        if by_value != most_often and acc.loc[w, most_often] > acc.loc[w, by_value]:
+            rows.append((float(w), by_value, most_often))
+    if not rows:
+        return None
+    pairs = pd.Series([(a, c) for _, a, c in rows]).value_counts()
+    by_value, most_often = pairs.index[0]
+    ws = [w for w, a, c in rows if (a, c) == (by_value, most_often)]
+    span = f"at a harm weight of {ws[0]:.2g}" if len(ws) == 1 else f"at harm weights from {min(ws):.2g} to {max(ws):.2g}"
+    return (f"The two figures answer different questions: {span}, '{by_value}' has the highest expected value (the first "
+            f"figure) while '{most_often}' is best in more of the possible worlds (the second). The first weighs how "
+            "far ahead an option is; the second counts only how often it is ahead.")
 
 
 def regret_sentence(r: CaseReport) -> str:
@@ -540,7 +568,7 @@ HEADERS = {
     "probability_worth_waiting": "chance that waiting is worth it",
     "scope": "what the hidden factor shifts",
     "change": "which way",
-    "odds_ratio": "hidden odds ratio needed",
+    "odds_ratio": "size of the hidden shift needed (on the odds)",
     "chance_now": "chance now",
     "chance_at_switch": "chance at the switch",
     "switches_to": "then preferred",
@@ -552,6 +580,8 @@ HEADERS = {
     "reliability": "reliability",
     "status": "status",
 }
+#: Short text columns kept on one line ('12 years', not '12' above 'years').
+NOWRAP = {"horizon", "kind", "reliability"}
 #: Columns shown as percentages.
 PERCENT = {"probability_best", "chance", "chance_lower", "chance_upper", "share_of_evpi", "probability_worth_waiting",
            "chance_now", "chance_at_switch"}
@@ -581,9 +611,12 @@ def _table_html(df: pd.DataFrame, digits: int = 2, interval: float = INTERVAL) -
             return f"{v:.{digits}f}" if isinstance(v, float | np.floating) else str(v)
         return str(escape(v))
 
+    def kind(num, col):
+        return ("num" if num else "text") + (" nowrap" if col in NOWRAP else "")
+
     head = "".join(f'<th class="{"num" if n else "text"}">{escape(_header(str(c), pct))}</th>'
                    for c, n in zip(df.columns, numeric))
-    body = "".join("<tr>" + "".join(f'<td class="{"num" if n else "text"}">{cell(v, n, c)}</td>'
+    body = "".join("<tr>" + "".join(f'<td class="{kind(n, c)}">{cell(v, n, c)}</td>'
                                     for v, n, c in zip(row, numeric, df.columns)) + "</tr>\n"
                    for row in df.itertuples(index=False))
     return f'<table class="data">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>'
@@ -595,6 +628,17 @@ def labelled_evppi(r: CaseReport) -> pd.DataFrame:
     if len(ev):
         ev["name"] = [_describe(r.sim, n) for n in ev["name"]]  # a group's own label is kept as it is
     return ev
+
+
+def margin_rows(r: CaseReport, n: int = 15) -> pd.DataFrame:
+    """The smallest robustness margins as a reader sees them: the shift as 'N times' (its direction is in
+    'which way'), and chances only where one outcome is shifted (a whole option mixes harms and benefits)."""
+    m = r.margins[np.isfinite(r.margins["margin"])].head(n)
+    m = m[["scope", "option", "outcome", "change", "odds_ratio", "chance_now", "chance_at_switch", "switches_to"]].copy()
+    m["odds_ratio"] = [_times(x) for x in m["odds_ratio"]]
+    whole = (m["scope"] == "whole option").to_numpy()
+    m.loc[whole, ["chance_now", "chance_at_switch"]] = np.nan
+    return m
 
 
 def outcome_rows(r: CaseReport) -> pd.DataFrame:
@@ -660,8 +704,7 @@ def report_html(r: CaseReport, *, command: str | None = None, title: str | None 
         enq["informs"] = [_informs_text(r, x) for x in enq["informs"]]
     else:
         enq = None
-    margins = r.margins[np.isfinite(r.margins["margin"])][["scope", "option", "outcome", "change", "odds_ratio",
-                                                           "chance_now", "chance_at_switch", "switches_to"]].head(15)
+    margins = margin_rows(r)
     regret = r.regret.regret.assign(best=r.regret.best_by_scenario).reset_index()
     scenario_values = r.regret.values.reset_index()
     options = [{"name": o.name, "description": o.description,
@@ -679,7 +722,7 @@ def report_html(r: CaseReport, *, command: str | None = None, title: str | None 
         interval_pct=f"{interval:.0%}", scale=scale_text(d.values),
         comparison_html=table(comparison), outcomes_html=table(outcome_rows(r)),
         horizon_note=horizon_sentence(d), value_vs_best=value_vs_best_sentence(r) if not r.lead.is_tie else None,
-        tornado_note=tornado_vs_lead_sentence(r), regret_note=regret_sentence(r),
+        tornado_note=tornado_vs_lead_sentence(r), regret_note=regret_sentence(r), weights_note=weights_sentence(r),
         tornado_html=table(tor) if len(tor) else None, evppi_html=table(ev, 3) if ev is not None else None,
         enquiries_html=table(enq) if enq is not None else None,
         enquiry_descriptions=[(e.name, e.description, "; ".join(_describe(r.sim, n) for n in e.informs), e.cases)
@@ -766,4 +809,4 @@ def _run(args) -> int:
 
 __all__ = ["CaseReport", "build_report", "check_settings", "cmd_report", "figures", "horizon_sentence",
            "margin_sentence", "plain_summary", "regret_sentence", "register", "report_html", "scale_text",
-           "tornado_vs_lead_sentence", "value_vs_best_sentence", "write_report"]
+           "tornado_vs_lead_sentence", "value_vs_best_sentence", "weights_sentence", "write_report"]

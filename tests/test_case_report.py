@@ -412,6 +412,10 @@ def test_expected_value_against_probability_best_is_explained_when_they_disagree
     assert s.loc["gamble", "probability_best"] == pytest.approx(p, abs=4 * np.sqrt(p * (1 - p) / (MIN_DRAWS * 2)))
     sentence = value_vs_best_sentence(r)
     assert sentence.startswith("'gamble' has the highest expected value although 'sure' is best in more of the possible")
+    diff = r.sim.dataset["expected_value"].sel(option="gamble").values - 5.0
+    ahead, behind = diff[diff > 0].mean(), -diff[diff < 0].mean()
+    assert f"ahead by {ahead:.1f} points on average, and where it is behind, by {behind:.1f}" in sentence
+    assert (diff > 0).mean() * ahead - (diff < 0).mean() * behind == pytest.approx(diff.mean())  # why the mean wins
     assert f"({s.loc['sure', 'probability_best']:.0%} against {s.loc['gamble', 'probability_best']:.0%})" in sentence
     assert sentence in r.sections["Which option looks best, and how sure are we?"]
     assert str(escape(sentence)) in report_html(r)
@@ -478,3 +482,33 @@ def test_every_part_of_the_report_works_on_the_minimal_case(minimal):
         assert f'id="{section}"' in html
     assert "The case lists nothing known" in html
     assert len(re.findall(r'<img src="data:image/png', html)) >= 8
+
+
+def test_harm_weight_figure_and_acceptability_curve_are_reconciled(return_home):
+    """Was (issue 11, on this case): the harm-weight figure favours 'phased return' at light harm weights while
+    the acceptability curve has 'remain in foster care' most often best at every weight, unexplained."""
+    from decide.case_report import weights_sentence
+
+    r = return_home
+    b, h = r.summary["expected_benefit"].to_numpy(), r.summary["expected_harm"].to_numpy()
+    w = float(r.acceptability.index[0])
+    by_value = r.summary.index[int(np.argmax(b - w * h))]
+    most_often = r.acceptability.iloc[0].idxmax()
+    sentence = weights_sentence(r)
+    if by_value != most_often:
+        assert f"'{by_value}' has the highest expected value" in sentence
+        assert f"'{most_often}' is best in more of the possible worlds" in sentence
+        assert str(escape(sentence)) in report_html(r)
+    minimal = build_report(_case(), draws=MIN_DRAWS)
+    assert weights_sentence(minimal) is None  # 'care' leads on both at every weight
+
+
+def test_robustness_table_says_how_large_a_shift_in_words(return_home):
+    from decide.case_report import margin_rows
+
+    m = margin_rows(return_home)
+    assert m["odds_ratio"].str.endswith(" times").all()
+    whole = m[m["scope"] == "whole option"]
+    assert len(whole) and whole[["chance_now", "chance_at_switch"]].isna().all().all()
+    single = m[m["scope"] == "outcome of option"]
+    assert single["chance_now"].between(0, 1).all()
