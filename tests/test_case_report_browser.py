@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import yaml
+
 from browser import ARTEFACTS, CHROMIUM_ARGS, chromium, sync_playwright
 from decide.case_report import MIN_DRAWS
 from decide.cli import main
@@ -30,12 +32,25 @@ SECTIONS = {
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("case", ["return_home", "permanence"])
+def _case_path(case, folder):
+    if case != "minimal":
+        return ROOT / "data" / "cases" / f"{case}.yaml"
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "catalogue"))
+    from _shared import MINIMAL_CASE
+
+    path = folder / "minimal.yaml"
+    path.write_text(yaml.safe_dump(MINIMAL_CASE))
+    return path
+
+
+@pytest.mark.parametrize("case", ["return_home", "permanence", "minimal"])
 def test_report_renders_in_a_browser_with_its_figures(case, tmp_path):
     executable = chromium()
     playwright = sync_playwright()
     out = tmp_path / f"{case}.html"
-    assert main(["report", str(ROOT / "data" / "cases" / f"{case}.yaml"), "-o", str(out), "--draws", str(MIN_DRAWS)]) == 0
+    assert main(["report", str(_case_path(case, tmp_path)), "-o", str(out), "--draws", str(MIN_DRAWS)]) == 0
 
     requests = []
     with playwright as p:
@@ -48,6 +63,11 @@ def test_report_renders_in_a_browser_with_its_figures(case, tmp_path):
                 "img", "els => els.map(e => ({alt: e.alt, complete: e.complete, width: e.naturalWidth}))")
             headings = page.eval_on_selector_all("h2[id]", "els => els.map(e => [e.id, e.textContent.trim()])")
             summary_items = page.locator(".summary li").count()
+            page.eval_on_selector_all("details", "els => els.forEach(e => e.open = true)")
+            # every table fits the page: nothing hidden behind a scrollbar or cut off at the edge
+            too_wide = page.eval_on_selector_all(
+                "table", "els => els.filter(t => t.getBoundingClientRect().right > document.body.getBoundingClientRect()"
+                ".right + 1 || t.scrollWidth > t.clientWidth + 1).map(t => t.rows[0].innerText.slice(0, 60))")
             ARTEFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTEFACTS / f"case_report_{case}.png"), full_page=True)
         finally:
@@ -60,3 +80,4 @@ def test_report_renders_in_a_browser_with_its_figures(case, tmp_path):
     assert not external, f"the report fetched from a network: {external}"
     assert dict(headings).items() >= SECTIONS.items(), headings
     assert summary_items >= 8
+    assert not too_wide, f"tables wider than the page: {too_wide}"
