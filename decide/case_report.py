@@ -581,7 +581,7 @@ HEADERS = {
     "status": "status",
 }
 #: Short text columns kept on one line ('12 years', not '12' above 'years').
-NOWRAP = {"horizon", "kind", "reliability"}
+NOWRAP = {"horizon", "kind", "reliability", "change"}
 #: Columns shown as percentages.
 PERCENT = {"probability_best", "chance", "chance_lower", "chance_upper", "share_of_evpi", "probability_worth_waiting",
            "chance_now", "chance_at_switch"}
