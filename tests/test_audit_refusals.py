@@ -333,3 +333,12 @@ def test_output_over_the_input_is_refused_even_with_force(tmp_path, capsys):
     assert _quiet(main, ["audit", str(copy), *ARGS, "-o", str(tmp_path / "a.html"), "--force"]) == 2
     assert "the file you gave as input" in capsys.readouterr().err
     assert copy.read_bytes() == before and not (tmp_path / "a.html").exists()
+
+
+def test_delimiter_is_one_character_and_backslash_t_means_tab(tmp_path):
+    (tmp_path / "t.csv").write_text("g\ts\ty\nA\t0.1\t0\nB\t0.2\t1\n")
+    for given in ("\\t", "\t", "tab"):
+        assert list(A.read_referrals(tmp_path / "t.csv", ["g", "s", "y"], delimiter=given).columns) == ["g", "s", "y"]
+    for bad in ("ab", '"', "x"):
+        with pytest.raises(DecideError, match="one separator character"):
+            A.read_referrals(tmp_path / "t.csv", ["g", "s", "y"], delimiter=bad)
