@@ -57,6 +57,10 @@ MAX_COUNT = 10**9
 #: Largest evidence file read (the examples are under 2 kB).
 MAX_FILE_BYTES = 20_000_000
 
+#: Text a spreadsheet or pandas writes for a missing or impossible number (never a real name).
+MISSING_WORDS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "n/a", "#n/a", "na", "null", "none", "#value!",
+                 "#div/0!", "#ref!", "#name?", "#num!"}
+
 #: Convergence thresholds (Vehtari et al. 2021): r-hat at most 1.01, at least 100 effective
 #: draws per chain, and no divergent transitions.
 RHAT_MAX = 1.01
@@ -213,6 +217,9 @@ def validate_evidence(table: pd.DataFrame, source: str = "evidence table") -> pd
         for column in ("quantity", "study", "population"):
             if not str(row[column]).strip():
                 bad(column, "", f"is empty; give {COLUMNS[column]}")
+            elif str(row[column]).strip().lower() in MISSING_WORDS:
+                bad(column, row[column], "is what a spreadsheet writes for a missing or impossible number; "
+                    f"give {COLUMNS[column]}")
         if not str(row["source"]).strip():
             bad("source", "", "missing source: every figure needs its citation (authors, year, title) "
                 "so a reader can check it")

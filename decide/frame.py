@@ -15,14 +15,28 @@ from pathlib import Path
 from typing import Annotated, Literal, Union
 
 import yaml
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator,
                       model_validator)
 from pydantic_core import PydanticCustomError
 
 from decide.errors import CaseError, Problem
 from decide.judge import NUMBER_LIMIT, Count, Judgement, Kind, Number, Positive
 
-Name = Annotated[str, Field(min_length=1, max_length=120)]
+#: Text that spreadsheets and pandas write for a missing or impossible number: as a name it is
+#: almost always a cell that lost its value, and it reads as a number that went wrong.
+MISSING_WORDS = {"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "n/a", "#n/a", "na", "null", "none", "#value!",
+                 "#div/0!", "#ref!", "#name?", "#num!"}
+
+
+def _not_missing_word(text: str) -> str:
+    if text.strip().lower() in MISSING_WORDS:
+        raise PydanticCustomError(
+            "missing_word", "'{text}' is what a spreadsheet writes for a missing or impossible number, not a name; "
+            "give the name in words", {"text": text})
+    return text
+
+
+Name = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_not_missing_word)]
 
 #: Tags of the forms an input may take; they appear in pydantic's error locations and are
 #: dropped from the messages a person reads.
@@ -822,6 +836,7 @@ _FIELD_HINTS = {
     "date_not_number": "",
     "bool_not_number": "",
     "input_form": "",
+    "missing_word": "",
 }
 
 

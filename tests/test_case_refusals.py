@@ -332,3 +332,16 @@ def test_numpy_draws_follow_the_preliz_distribution(name, params):
     x = draw(dist, 20_000, np.random.default_rng(3))
     assert stats.kstest(x, dist.cdf).pvalue > 0.01
     assert np.isfinite(x).all()
+
+
+@pytest.mark.parametrize("word", ["nan", "NaN", "inf", "#N/A", "null", "None"])
+def test_missing_value_words_are_not_names(word, tmp_path):
+    message = _refusal(_with(lambda d: d["options"][1].update(name=word)))
+    assert "what a spreadsheet writes for a missing or impossible number" in message
+    from decide.evidence import EvidenceError, read_evidence
+
+    path = tmp_path / "counts.csv"
+    path.write_text("quantity,study,population,horizon_years,events,total,status,source\n"
+                    f"{word},A,children,2,3,10,V,Author (2020)\n")
+    with pytest.raises(EvidenceError, match="line 2.*column 'quantity'.*missing or impossible number"):
+        read_evidence(path)

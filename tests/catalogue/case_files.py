@@ -347,3 +347,6 @@ valid("return-home-example", example("data/cases/return_home.yaml"), compare=Fal
 valid("permanence-example", example("data/cases/permanence.yaml"), compare=False)
 valid("leap-day", MINIMAL.replace("date: '2026-01-15'", "date: 2028-02-29"), compare=False)
 valid("quoted-date", MINIMAL.replace("date: '2026-01-15'", "date: \"2026-01-15\""), compare=False)
+refused("option-named-nan", WK, _set("options", 1, "name", "nan"), r"missing or impossible number")
+refused("quantity-named-inf", WK, lambda d: (d["quantities"][0].update(name="inf"), d["options"][0]["outcomes"][0].update(chance="inf")),
+        r"missing or impossible number")

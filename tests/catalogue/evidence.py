@@ -103,3 +103,5 @@ valid("formula-like-study", _file(_row(study="=HYPERLINK(\"http://x\")", quantit
 valid("unicode-study", _file(_row(study="Étude – Québec (2019) 🏠")))
 valid("zero-events", _file(_row(events="0")))
 valid("status-lower-case", _file(_row(status="s")))
+refused("quantity-nan-text", WK, _file(_row(quantity="nan")), r"column 'quantity'.*missing or impossible number")
+refused("study-na", WK, _file(_row(study="#N/A")), r"column 'study'.*missing or impossible number")
