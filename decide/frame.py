@@ -256,7 +256,7 @@ class Decision(_Strict):
 
     question: str = Field(min_length=1)
     date: Day
-    decided_by: list[str] = Field(min_length=1, description="roles of the decision-makers")
+    decided_by: list[Name] = Field(min_length=1, description="roles of the decision-makers")
     context: str = ""
     known: list[EvidenceItem] = Field(default_factory=list, description="what was known at the time")
     quantities: list[Quantity] = Field(default_factory=list)

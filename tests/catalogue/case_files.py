@@ -350,3 +350,4 @@ valid("quoted-date", MINIMAL.replace("date: '2026-01-15'", "date: \"2026-01-15\"
 refused("option-named-nan", WK, _set("options", 1, "name", "nan"), r"missing or impossible number")
 refused("quantity-named-inf", WK, lambda d: (d["quantities"][0].update(name="inf"), d["options"][0]["outcomes"][0].update(chance="inf")),
         r"missing or impossible number")
+refused("decided-by-nan", WK, _update(decided_by=["nan"]), r"decided_by.*missing or impossible number")
