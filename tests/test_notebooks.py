@@ -41,7 +41,7 @@ from demo import EXAMPLE_REPORTS  # noqa: E402  (the reports `make demo` writes,
 RUN_LIMIT = 1200
 
 #: A cell that makes sliders: the shared helper, or ipywidgets' interact in any of its spellings.
-SLIDER_CELL = re.compile(r"with_sliders\(|\binteract(?:ive)?\b|\bwidgets\.\w*Slider\(")
+SLIDER_CELL = re.compile(r"with_sliders\(|(?<![.\w])interact(?:ive)?\(|@(?:widgets\.)?interact\b|\bwidgets\.\w*Slider\(")
 #: A raw column name: lower-case words joined by underscores.
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 #: Values that differ between two runs of the same code without meaning anything: memory addresses and the
@@ -168,10 +168,19 @@ def text_outputs(nb) -> list[list[str]]:
         if cell.cell_type != "code":
             continue
         shown = []
+        printed = False  # the kernel splits printed text into pieces that differ from run to run: join them as one
         for output in cell.get("outputs", []):
             if output.output_type == "stream" and output.name == "stdout":
-                shown.append(output.text)
-            elif output.output_type in ("display_data", "execute_result"):
+                if printed:
+                    shown[-1] += output.text
+                else:
+                    shown.append(output.text)
+                printed = True
+                continue
+            if output.output_type == "stream":
+                continue
+            printed = False
+            if output.output_type in ("display_data", "execute_result"):
                 shown.extend(output.get("data", {}).get(kind, "") for kind in ("text/plain", "text/html"))
             elif output.output_type == "error":
                 shown.append(f"{output.ename}: {output.evalue}")
@@ -385,6 +394,20 @@ def test_text_outputs_ignore_memory_addresses_but_not_numbers():
         return nbformat.v4.new_notebook(cells=[cell])
     assert text_outputs(nb("<Figure at 0x7f3a2b4c5d60> 0.25")) == text_outputs(nb("<Figure at 0x7f00aa11bb22> 0.25"))
     assert text_outputs(nb("P(best) 0.25")) != text_outputs(nb("P(best) 0.26"))
+    pieces = nbformat.v4.new_code_cell("x")
+    pieces.outputs = [nbformat.v4.new_output("stream", name="stdout", text="one\n"),
+                      nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
+                      nbformat.v4.new_output("stream", name="stdout", text="two\n")]
+    assert text_outputs(nbformat.v4.new_notebook(cells=[pieces])) == text_outputs(nb("one\ntwo\n"))
+
+
+def test_slider_cells_are_the_cells_that_make_sliders():
+    def cells(*sources):
+        return slider_cells(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources]))
+    assert cells("from decide.plots.interactive import with_sliders\nimport ipywidgets as widgets",
+                 "with_sliders(draw, a=widgets.FloatSlider(value=1))",
+                 "@widgets.interact(a=(0, 1))\ndef f(a):\n    pass",
+                 "interact(f, a=(0, 1))", "x = 1") == [1, 2, 3]
 
 
 @pytest.mark.slow
