@@ -476,8 +476,9 @@ def evppi(
     note = ""
     bias = fit.get("bias_check", 0.0)
     if bias > 0.1 * value and bias > 0.01 * expected_loss(v)[0]:
+        share = f" ({bias / value:.0%} of the estimate)" if value > 0 else ""
         note = (f"the regression may be fitting noise: noise of the size of its own error would add about "
-                f"{bias:.3g} points ({bias / value:.0%} of the estimate); simulate more draws")
+                f"{bias:.3g} points{share}; simulate more draws")
     return InformationValue(names, max(value, 0.0), float(np.hypot(se_fit, se_mc)), method, n,
                             time.perf_counter() - start, fit, note)
 

@@ -33,6 +33,13 @@ MARK_DASHES = [(5, 3), (8, 3, 2, 3), (2, 2, 6, 2)]
 HIGH_COLOUR = "#E69F00"
 
 
+
+def _spans(mid, lower, upper):
+    """Error-bar lengths below and above a mean. For a rare event the mean can lie outside its own
+    90 % interval (most worlds give nothing, a few give much); the bar then stops at the mean."""
+    mid, lower, upper = (np.asarray(x, dtype=float) for x in (mid, lower, upper))
+    return [np.clip(mid - lower, 0, None), np.clip(upper - mid, 0, None)]
+
 def _wrap(text: str, width: int = 28) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
@@ -87,7 +94,7 @@ def plot_outcomes(outcomes: pd.DataFrame) -> Figure:
         colours = [HARM if k == "harm" else BENEFIT for k in rows["kind"]]
         ax_c, ax_v = axes[r]
         ax_c.barh(y, rows["chance"], color=colours, alpha=0.85, height=0.6)
-        ax_c.errorbar(rows["chance"], y, xerr=[rows["chance"] - rows["chance_lower"], rows["chance_upper"] - rows["chance"]],
+        ax_c.errorbar(rows["chance"], y, xerr=_spans(rows["chance"], rows["chance_lower"], rows["chance_upper"]),
                       fmt="none", ecolor="black", capsize=3, lw=1)
         # each outcome's horizon beside its name when the table gives it: chances over 6 months and
         # over 5 years are not alike, and the reader must see which is which
@@ -98,7 +105,7 @@ def plot_outcomes(outcomes: pd.DataFrame) -> Figure:
         ax_c.set_title(opt, loc="left", fontsize=11, fontweight="bold")
         ax_v.barh(y, rows["contribution"], color=colours, alpha=0.85, height=0.6)
         ax_v.errorbar(rows["contribution"], y,
-                      xerr=[rows["contribution"] - rows["contribution_lower"], rows["contribution_upper"] - rows["contribution"]],
+                      xerr=_spans(rows["contribution"], rows["contribution_lower"], rows["contribution_upper"]),
                       fmt="none", ecolor="black", capsize=3, lw=1)
         ax_v.axvline(0, color="black", lw=0.8)
         ax_v.set_yticks(y, [""] * len(y))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 LIVE_KERNEL_NOTE = (
     "Above: the figure at the sliders' starting values. The sliders below redraw it only in a live "
-    "notebook (run `make lab`); in a saved page they do nothing."
+    "notebook (run `make lab`); in a saved page they are left out."
 )
 
 
