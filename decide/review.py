@@ -536,7 +536,7 @@ def report_html(rv: Review, *, command: str | None = None, title: str | None = N
                   "expected_regret"]].reset_index()  # the template names each column in plain words
     return render(
         "review.html",
-        title=title or f"Review of a recorded decision: {rec.content['case_name']} ({rec.content['decided_on']})",
+        title=title or f"Review of a recorded decision: {rec.content['case_name'].replace('_', ' ')} ({rec.content['decided_on']})",
         rv=rv, rec=rec, summary=plain_summary(rv), figures=figures,
         summary_rows=shown.to_dict(orient="records"),
         known=known_in_words(rec), switches=rv.switches.to_dict(orient="records"),
