@@ -21,7 +21,7 @@ OUT = ["-o", "out.html"]
 FLAGGING = ["--score", "risk_score", "--outcome", "re_referred", "--group", "deprivation", "--threshold", "0.3",
             "--reference", "less deprived", "--draws", "200"]
 ARGS = ["audit", "r.csv", *FLAGGING, *OUT]
-VALID_TIMEOUT = 60  # a whole report with five figures: ~3 s on a quiet machine, far more on a busy shared 2-core one
+VALID_TIMEOUT = 10  # the limit for every entry: a whole report with five figures takes 2-5 s on a quiet 2-core machine
 
 
 def _csv(df: pd.DataFrame, **kw) -> str:
