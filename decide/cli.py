@@ -62,7 +62,7 @@ def cmd_compare(args) -> int:
     """Simulate a case and print the comparison table (or write it as CSV)."""
     import pandas as pd
 
-    from decide.compare import preferred, summary
+    from decide.compare import lead, summary
     from decide.frame import Decision
     from decide.simulate import simulate
 
@@ -79,7 +79,14 @@ def cmd_compare(args) -> int:
         print(f"wrote {args.csv}")
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(_plain_table(table).to_string())
-    print(f"\nHighest expected value: {preferred(sim)} (harm weight {d.values.harm_weight:g}, {args.draws} draws, seed {args.seed})")
+    settings = f"harm weight {d.values.harm_weight:g}, {args.draws} draws, seed {args.seed}"
+    top = lead(sim)
+    if len(top.tied) > 1:
+        names = ", ".join(top.tied)
+        print(f"\nHighest expected value: {names} cannot be told apart "
+              f"(their expected values differ by less than the simulation's own error; {settings})")
+    else:
+        print(f"\nHighest expected value: {top.best}, {top.lead:.1f} points ahead of {top.runner_up} ({settings})")
     return 0
 
 

@@ -159,3 +159,20 @@ def test_evidence_command_sums_counts_per_quantity(tmp_path, capsys):
     assert main(["evidence", str(path)]) == 2
     err = capsys.readouterr().err
     assert "line 3" in err and "column 'events'" in err and "NaN" in err
+
+
+def test_compare_says_when_the_best_options_cannot_be_told_apart(tmp_path, capsys):
+    """Two identical options: no 'highest expected value' winner is named, and the tie is said."""
+    import yaml
+
+    from decide.cli import main
+
+    same = [{"name": "h", "kind": "harm", "chance": "r", "horizon": "1 year", "magnitude": 50}]
+    case = {"question": "q", "date": "2026-01-01", "decided_by": ["sw"],
+            "quantities": [{"name": "r", "kind": "probability", "judgement": {"low": 0.2, "likely": 0.3, "high": 0.4}}],
+            "options": [{"name": "a", "outcomes": same}, {"name": "b", "outcomes": same}]}
+    path = tmp_path / "tie.yaml"
+    path.write_text(yaml.safe_dump(case))
+    assert main(["compare", str(path), "--draws", "500"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "a, b cannot be told apart" in last and "ahead of" not in last
