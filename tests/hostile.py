@@ -43,6 +43,11 @@ class Entry:
     timeout: int = 10  # seconds
     setup: object = None  # optional callable(folder: Path) run after writing files (e.g. to sign a record)
 
+    def __post_init__(self):
+        # A misplaced positional argument (files given where expect belongs) must not pass as "valid".
+        if self.expect not in ("refused", "valid") or not isinstance(self.klass, str) or not isinstance(self.files, dict):
+            raise TypeError(f"catalogue entry {self.id!r}: expect must be 'refused' or 'valid', got {self.expect!r:.60}")
+
 
 @dataclass
 class Outcome:

@@ -393,7 +393,7 @@ ENTRIES = [
                                                             "case.yaml/review.html"], files=CASE, setup=unsigned_record,
           message="is a file"),
     Entry(R + "review-output-is-folder", "bad output path", ["review", "rec.json", "--outcome", "harm", "-o", "d.html"],
-          {"d.html/x.txt": "x"}, setup=unsigned_record, message="is a folder"),
+          files={"d.html/x.txt": "x"}, setup=unsigned_record, message="is a folder"),
     # --- keys ---
     Entry(R + "key-new-over-existing", "output over an input", ["key", "new", "team.key"], setup=key_exists,
           message="already exists"),
