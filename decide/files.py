@@ -69,6 +69,27 @@ def _existing_parent(path: Path) -> Path:
     return parent
 
 
+def read_small_file(path, *, what: str, limit: int, too_large: str, missing_hint: str, folder_hint: str = "") -> bytes:
+    """The bytes of a file decide reads whole (a record, a key), refusing a folder, a missing or
+    unreadable file, and one far larger than any such file (so a wrong path cannot fill memory).
+
+    ``too_large`` says why the size is wrong; ``{size}`` and ``{limit}`` in it are filled in."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise DecideError(f"{path} is a folder, not a {what} file{folder_hint}")
+        size = path.stat().st_size
+        if size > limit:
+            raise DecideError(f"{path}: {size:,} bytes " + too_large.format(size=size, limit=limit))
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DecideError(f"{path}: no such {what} file; {missing_hint}") from None
+    except PermissionError:
+        raise DecideError(f"{path}: cannot read this {what} file (permission denied)") from None
+    except OSError as exc:
+        raise DecideError(f"{path}: cannot read this {what} file ({exc.strerror or exc})") from None
+
+
 def spreadsheet_safe(value):
     """A cell that a spreadsheet will show as text, never run as a formula.
 

@@ -496,22 +496,15 @@ def load_record(path: str | os.PathLike) -> Record:
 
     This checks the content hash and layout (accidental change, damage, a removed signature); whether
     the record was signed by a trusted key is checked by :func:`check_signature`."""
+    from decide.files import read_small_file
+
     path = Path(path)
-    try:
-        if path.is_dir():
-            raise DecideError(f"{path} is a folder; give one record file inside it (CASE_DATE_HASH.json), or check the "
-                              f"whole folder with `decide verify {path}`")
-        size = path.stat().st_size
-        if size > MAX_RECORD_BYTES:
-            raise DecideError(f"{path}: {size:,} bytes is far larger than any record decide writes (at most "
-                              f"{MAX_RECORD_BYTES:,}); it is not a record. Check you gave the right file")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DecideError(f"{path}: no such record file; check the path (records are named CASE_DATE_HASH.json)") from None
-    except PermissionError:
-        raise DecideError(f"{path}: cannot read this record file (permission denied)") from None
-    except OSError as exc:
-        raise DecideError(f"{path}: cannot read this record file ({exc.strerror or exc})") from None
+    raw = read_small_file(path, what="record", limit=MAX_RECORD_BYTES,
+                          too_large="is far larger than any record decide writes (at most {limit:,}); it is not a "
+                                    "record. Check you gave the right file",
+                          missing_hint="check the path (records are named CASE_DATE_HASH.json)",
+                          folder_hint=f"; give one record file inside it (CASE_DATE_HASH.json), or check the whole "
+                                      f"folder with `decide verify {path}`")
     try:
         text = raw.decode("utf-8")
         data = json.loads(text)

@@ -62,21 +62,12 @@ class PublicKey:
 
 
 def _read_key_file(path, what: str) -> bytes:
-    path = Path(path)
-    try:
-        if path.is_dir():
-            raise DecideError(f"{path} is a folder, not a {what} file")
-        size = path.stat().st_size
-        if size > MAX_KEY_FILE_BYTES:
-            raise DecideError(f"{path}: {size} bytes is far too large for a {what} file (a key file is a few hundred "
-                              "bytes); check you gave the right file")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise DecideError(f"{path}: no such {what} file; check the path (make a key pair with `decide key new KEYFILE`)") from None
-    except PermissionError:
-        raise DecideError(f"{path}: cannot read this {what} file (permission denied)") from None
-    except OSError as exc:
-        raise DecideError(f"{path}: cannot read this {what} file ({exc.strerror or exc})") from None
+    from decide.files import read_small_file
+
+    return read_small_file(path, what=what, limit=MAX_KEY_FILE_BYTES,
+                           too_large="is far too large for a key file (a key file is a few hundred bytes); "
+                                     "check you gave the right file",
+                           missing_hint="check the path (make a key pair with `decide key new KEYFILE`)")
 
 
 def load_private_key(path) -> Ed25519PrivateKey:
