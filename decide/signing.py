@@ -19,11 +19,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
 
 from decide.errors import DecideError
+
+if TYPE_CHECKING:  # cryptography is loaded on first use, so `decide --help` does not pay for it
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 #: What a record's signature signs: these bytes followed by the record's SHA-256 in hex.
 SIGNED_PREFIX = b"decide-record-sha256:"
@@ -42,6 +43,8 @@ def signed_message(sha256: str) -> bytes:
 
 def fingerprint(public_key: Ed25519PublicKey) -> str:
     """SHA-256 of the raw 32-byte public key, in hex: the name a record gives its signing key."""
+    from cryptography.hazmat.primitives import serialization
+
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()
 
@@ -72,6 +75,10 @@ def _read_key_file(path, what: str) -> bytes:
 
 def load_private_key(path) -> Ed25519PrivateKey:
     """The private key in a PEM file written by ``decide key new``; a clear error for anything else."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     data = _read_key_file(path, "private key")
     if b"PUBLIC KEY" in data and b"PRIVATE KEY" not in data:
         raise DecideError(f"{path} is a public key; signing needs the private key file (the one without .pub)")
@@ -90,6 +97,10 @@ def load_private_key(path) -> Ed25519PrivateKey:
 
 def load_public_key(path) -> PublicKey:
     """A trusted public key (KEYFILE.pub from ``decide key new``); refuses a private key, which must not be spread."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     data = _read_key_file(path, "public key")
     if b"PRIVATE KEY" in data:
         raise DecideError(f"{path} is a private key; give the public key (the .pub file beside it) to --trust, and "
@@ -121,6 +132,8 @@ def signature_bytes(block: dict) -> bytes | None:
 
 def verify(public_key: Ed25519PublicKey, sha256: str, block: dict) -> bool:
     """True if the block's signature was made by this key's private half over this content hash."""
+    from cryptography.exceptions import InvalidSignature
+
     raw = signature_bytes(block)
     if raw is None or block.get("algorithm") != ALGORITHM:
         return False
@@ -136,6 +149,8 @@ def new_key_pair(keyfile, *, inputs=()) -> tuple[Path, Path, str]:
     public key to ``keyfile.pub``. Both paths are checked before either is written. Returns the paths and the
     fingerprint."""
     from decide.files import plan_outputs
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     private_path, public_path = plan_outputs([Path(keyfile), Path(f"{keyfile}.pub")], inputs=inputs, force=False)
     key = Ed25519PrivateKey.generate()
