@@ -125,7 +125,10 @@ def cmd_evidence(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given the arguments about to be parsed, only the module of the command
+    they name is imported (the others appear in the command list by their COMMAND_INDEX line), so
+    `decide --help` and `decide check` do not load what `decide report` or `decide audit` need."""
     parser = argparse.ArgumentParser(
         prog="decide",
         description="Decision support under uncertainty for children's social care.",
@@ -147,9 +150,28 @@ def build_parser() -> argparse.ArgumentParser:
                                    "one row per study (see data/evidence/README.md for the columns).")
     p.add_argument("csv", help="path to an evidence CSV file (see data/evidence/ for examples)")
     p.set_defaults(func=cmd_evidence)
+    wanted = None if argv is None else _command_of(argv)
+    indexed = {module for module, _ in COMMAND_INDEX.values()}
+    registered = set(sub.choices)
     for module in COMMAND_MODULES:
-        importlib.import_module(module).register(sub)
+        if module not in indexed:  # not in the index yet: correct, only slower to start
+            importlib.import_module(module).register(sub)
+            registered = set(sub.choices)
+    for name, (module, help_text) in COMMAND_INDEX.items():
+        if name in registered or module not in COMMAND_MODULES:
+            continue
+        if argv is None or COMMAND_INDEX.get(wanted, ("",))[0] == module:
+            importlib.import_module(module).register(sub)
+        else:
+            sub.add_parser(name, help=help_text, description=help_text)
+        registered = set(sub.choices)
     return parser
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command named in the arguments: the first one that is not an option (the top level
+    has no options that take a value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 #: Modules that add commands: each has register(subparsers), which adds its parser(s) and
@@ -160,9 +182,26 @@ COMMAND_MODULES: list[str] = [
     "decide.case_report",
 ]
 
+#: Each command a module in COMMAND_MODULES adds -> (module, its one-line help), so that listing the
+#: commands imports none of them. tests/test_startup.py holds this to what register() adds, and
+#: prints the lines to paste when a module is added; until then that module is imported every time.
+COMMAND_INDEX: dict[str, tuple[str, str]] = {
+    "audit": ("decide.audit_report",
+              "audit a risk tool's scores for bias by group, with posterior intervals (HTML report + CSV tables)"),
+    "record": ("decide.record",
+               "write a content-hashed, chained (and optionally signed) record of a decision as of its date (JSON)"),
+    "verify": ("decide.record",
+               "check the chain of records in a folder: none removed, reordered or altered (and, with --trust, signed)"),
+    "review": ("decide.record", "review a recorded decision against what later happened, without hindsight (HTML)"),
+    "key": ("decide.record", "make a key pair for signing records (Ed25519)"),
+    "report": ("decide.case_report",
+               "write a case report (HTML): which option looks best and how sure we are, what would change it, "
+               "whether to decide now or find out more, and how robust the choice is"),
+}
+
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else list(argv))
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -18,7 +18,6 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from scipy import stats
 
 # --- numbers a user may write ---------------------------------------------------------------
 
@@ -271,6 +270,8 @@ def _family_for(kind: Kind, bounds: tuple[float, float | None]):
 
 def fit_quantiles(dist, probs, values):
     """Fit a preliz distribution to quantiles (preliz's quantile optimiser, as in pz.match_quantiles)."""
+    from scipy import stats  # here, not at the top: reading a case does not need SciPy's statistics
+
     probs = np.asarray(probs, dtype=float)
     values = np.asarray(values, dtype=float)
     z = stats.norm.ppf(probs)
@@ -376,6 +377,8 @@ def draw(dist, n: int, rng: np.random.Generator) -> np.ndarray:
     if name == "Weibull" and "alpha" in p:
         return p["beta"] * rng.weibull(p["alpha"], n)
     if name == "TruncatedNormal" and "mu" in p:
+        from scipy import stats
+
         a, b = (p["lower"] - p["mu"]) / p["sigma"], (p["upper"] - p["mu"]) / p["sigma"]
         return stats.truncnorm.rvs(a, b, loc=p["mu"], scale=p["sigma"], size=n, random_state=rng)
     if name == "Fixed":
