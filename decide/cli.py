@@ -177,7 +177,7 @@ def _command_of(argv: list[str]) -> str | None:
 #: Modules that add commands: each has register(subparsers), which adds its parser(s) and
 #: sets func=callable(args) -> exit status. One line per module.
 COMMAND_MODULES: list[str] = [
-    "decide.audit_report",
+    "decide.audit.command",
     "decide.record",
     "decide.case_report",
 ]
@@ -186,7 +186,7 @@ COMMAND_MODULES: list[str] = [
 #: commands imports none of them. tests/test_startup.py holds this to what register() adds, and
 #: prints the lines to paste when a module is added; until then that module is imported every time.
 COMMAND_INDEX: dict[str, tuple[str, str]] = {
-    "audit": ("decide.audit_report",
+    "audit": ("decide.audit.command",
               "audit a risk tool's scores for bias by group, with posterior intervals (HTML report + CSV tables)"),
     "record": ("decide.record",
                "write a content-hashed, chained (and optionally signed) record of a decision as of its date (JSON)"),
