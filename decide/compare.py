@@ -214,26 +214,42 @@ def harm_weight_switches(summary: pd.DataFrame, low: float, high: float) -> pd.D
 
 @dataclass
 class Threshold:
-    """How the expected value of each option moves with one quantity, and where the choice switches."""
+    """How the expected value of each option moves with one input, and where the choice switches.
+
+    ``quantity`` is the input swept, by its name among the simulation's inputs (a factor's odds
+    ratio is "<factor>: odds ratio"). ``curve`` has one row per value tried (its index, named
+    after the input) and one column per option: that option's expected value, in points, with the
+    input held at that value and everything else still uncertain. ``switches`` has one row per
+    place where the option with the highest expected value changes: the input's value there
+    (``value``), the option that was ahead below it (``from_option``) and the one ahead above it
+    (``to_option``); it is empty when the same option leads over the whole range.
+    """
 
     quantity: str
-    curve: pd.DataFrame  # index: quantity value; columns: options (expected value)
+    curve: pd.DataFrame  # index: the input's value; columns: options (expected value)
     switches: pd.DataFrame  # value, from_option, to_option
 
 
 def threshold(sim: Simulation, quantity: str, grid=None, n: int = 61, max_draws: int = 4000) -> Threshold:
-    """Sweep one quantity across its plausible range, averaging over everything else still uncertain.
+    """Sweep one input across its plausible range, averaging over everything else still uncertain.
 
-    Returns the expected value of each option at each value and the values at which the
-    preferred option changes (found by linear interpolation between grid points).
+    ``quantity`` is a shared quantity's name, a factor's name as written in the case (its odds
+    ratio is swept) or an inline judgement's name ("<option>: <outcome>: chance"). Returns a
+    :class:`Threshold`: each option's expected value at each value tried, and the values at which
+    the preferred option changes (found by linear interpolation between grid points).
     """
     m = sim.model
-    if quantity not in m.quantities:
+    resolved = sim.decision.resolve_input(quantity) if isinstance(quantity, str) else None
+    if resolved is None or resolved not in m.quantities:
         import difflib
 
-        close = difflib.get_close_matches(quantity, m.quantities, n=1)
+        accepted = [*m.quantities[: len(sim.decision.quantities)], *(f.name for f in sim.decision.factors),
+                    *(q for q in m.quantities[len(sim.decision.quantities):] if not q.endswith(": odds ratio"))]
+        close = difflib.get_close_matches(str(quantity), accepted, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise DecideError(f"no quantity '{quantity}'{hint}; quantities: {', '.join(m.quantities)}")
+        raise DecideError(f"threshold: there is no quantity or factor named '{quantity}' in this case{hint}; "
+                          f"give one of: {', '.join(repr(a) for a in accepted)}")
+    quantity = resolved
     j = m.quantities.index(quantity)
     q = sim.quantity_draws()[:max_draws]
     if grid is None:

@@ -211,11 +211,45 @@ class Simulation:
     def quantity_draws(self) -> np.ndarray:
         return self.dataset["quantity_value"].values
 
+    def pairs(self) -> list[tuple[str, str]]:
+        """The (option, outcome) pairs the case has, in the order of the options and their outcomes."""
+        m = self.model
+        return [(o, k) for i, o in enumerate(m.options) for j, k in enumerate(m.outcomes) if m.applies[i, j]]
+
     def to_datatree(self) -> xr.DataTree:
-        """ArviZ-ready: a DataTree whose 'posterior' group has (chain, draw) dimensions."""
-        posterior = self.dataset.drop_vars(["happens"]).expand_dims(chain=[0])
-        aleatory = self.dataset[["happens", "child_value"]].expand_dims(chain=[0])
-        return xr.DataTree.from_dict({"posterior": posterior, "posterior_predictive": aleatory})
+        """ArviZ-ready: ``az.summary``, ``az.plot_forest`` and ``az.plot_dist`` read it as it is.
+
+        Groups (each with chain and draw dimensions): ``posterior`` holds only numbers, with chance
+        and magnitude along ``pair``, one entry per option-outcome pair the case has (labelled
+        "phased return: re-abuse or neglect"), so no row stands for a pair that does not exist;
+        ``posterior_predictive`` holds one child's outcomes (happens, 1 or 0) and value;
+        ``constant_data`` holds each pair's option, outcome and kind (harm or benefit).
+        """
+        ds, m = self.dataset, self.model
+        pairs = self.pairs()
+        rows, cols = np.nonzero(m.applies)  # row-major: the same order as pairs()
+        pair = [f"{o}: {k}" for o, k in pairs]
+
+        def by_pair(name, dtype=float):
+            return xr.DataArray(ds[name].values[:, rows, cols].astype(dtype), dims=("draw", "pair"),
+                                coords={"draw": ds["draw"].values, "pair": pair})
+
+        posterior = xr.Dataset(
+            {"quantity_value": ds["quantity_value"], "chance": by_pair("chance"), "magnitude": by_pair("magnitude"),
+             **{v: ds[v] for v in ("expected_benefit", "expected_harm", "expected_value")}},
+            attrs=ds.attrs,
+        )
+        predictive = xr.Dataset({"happens": by_pair("happens", np.int8), "child_value": ds["child_value"]})
+        constant = xr.Dataset(
+            {"option": ("pair", [o for o, _ in pairs]), "outcome": ("pair", [k for _, k in pairs]),
+             "kind": ("pair", ["harm" if m.is_harm[i, j] else "benefit" for i, j in zip(rows, cols)])},
+            coords={"pair": pair},
+        )
+        return xr.DataTree.from_dict({
+            "posterior": posterior.expand_dims(chain=[0]),
+            "posterior_predictive": predictive.expand_dims(chain=[0]),
+            "constant_data": constant,
+        })
 
     def table(self) -> pd.DataFrame:
         """Tidy table: one row per draw, option and outcome (chance, magnitude, whether it happened)."""
