@@ -20,7 +20,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Di
 from pydantic_core import PydanticCustomError
 
 from decide.errors import CaseError, Problem
-from decide.judge import NUMBER_LIMIT, Count, Judgement, Kind, Number, Positive
+from decide.judge import NUMBER_LIMIT, Count, Judgement, Kind, Number, Positive, median_is_clearly, support
 
 #: Text that spreadsheets and pandas write for a missing or impossible number: as a name it is
 #: almost always a cell that lost its value, and it reads as a number that went wrong.
@@ -114,21 +114,21 @@ class _Strict(BaseModel):
 class EvidenceItem(_Strict):
     """Something known on the day of the decision, with where it came from and how far to trust it."""
 
-    what: str
-    source: str
-    date: Day | None = None
-    reliability: Literal["high", "medium", "low", "unknown"] = "unknown"
+    what: str = Field(description="what was known, in a sentence")
+    source: str = Field(description="where it came from; say if it was seen only second-hand, e.g. '(seen in a secondary source)'")
+    date: Day | None = Field(None, description="when it was written or learned (YYYY-MM-DD)")
+    reliability: Literal["high", "medium", "low", "unknown"] = Field("unknown", description="how far to trust it")
     informs: list[Name] = Field(default_factory=list, description="quantities this evidence bears on")
 
 
 class Quantity(_Strict):
     """A named uncertain input that outcomes and options can share (so shared unknowns correlate)."""
 
-    name: Name
-    kind: Kind = "probability"
-    description: str = ""
-    source: str | None = None
-    judgement: Judgement | None = None
+    name: Name = Field(description="the name outcomes and factors use to share this quantity")
+    kind: Kind = Field("probability", description="what the number is: a chance (0 to 1), an odds ratio, a magnitude on the value scale, or any other number")
+    description: str = Field("", description="what the quantity is, in words")
+    source: str | None = Field(None, description="where the judgement comes from")
+    judgement: Judgement | None = Field(None, description="one judgement of the quantity")
     judgements: list[Judgement] | None = Field(None, description="several practitioners' judgements, pooled")
 
     @model_validator(mode="after")
@@ -153,22 +153,22 @@ class Quantity(_Strict):
 class Outcome(_Strict):
     """A possible consequence of an option: a harm or a benefit, with a chance and a magnitude."""
 
-    name: Name
-    kind: Literal["harm", "benefit"]
+    name: Name = Field(description="what might happen, in a few words")
+    kind: Literal["harm", "benefit"] = Field(description="whether it is a harm or a benefit to the child")
     chance: Input = Field(description="probability it happens within the horizon")
     horizon: str = Field(min_length=1, description="e.g. '2 years'")
     magnitude: Input = Field(description="how much it matters, on the decision's value scale")
     factors: list[Name] = Field(default_factory=list, description="risk/protective factors shifting the chance")
-    description: str = ""
-    source: str | None = None
+    description: str = Field("", description="more about the outcome, in words")
+    source: str | None = Field(None, description="where the chance or magnitude comes from")
 
 
 class Option(_Strict):
     """One course of action."""
 
-    name: Name
-    description: str = ""
-    outcomes: list[Outcome]
+    name: Name = Field(description="the course of action, in a few words")
+    description: str = Field("", description="what the option involves")
+    outcomes: list[Outcome] = Field(description="its possible harms and benefits (at least one)")
 
     @field_validator("outcomes")
     @classmethod
@@ -182,21 +182,23 @@ class Option(_Strict):
 class Factor(_Strict):
     """A risk or protective factor of this case, shifting a base rate by an uncertain odds ratio."""
 
-    name: Name
-    kind: Literal["risk", "protective"]
-    odds_ratio: Input
-    description: str = ""
-    source: str | None = None
+    name: Name = Field(description="the factor, in a few words; outcomes list it under factors")
+    kind: Literal["risk", "protective"] = Field(description="a risk factor raises the chance (odds ratio above 1), a protective factor lowers it (below 1)")
+    odds_ratio: Input = Field(description="how much it multiplies the odds of the outcomes that list it (1 = no effect)")
+    description: str = Field("", description="what the factor is and why it matters here")
+    source: str | None = Field(None, description="where the odds ratio comes from")
 
 
 class Values(_Strict):
     """How harms and benefits are weighed: a common scale and a contestable harm weight."""
 
-    scale: str = "points: 0 = no effect, 100 = the most serious harm or greatest benefit for this child"
+    scale: str = Field("points: 0 = no effect, 100 = the most serious harm or greatest benefit for this child",
+                       description="what the points of the value scale mean, in words")
     scale_min: Number | None = Field(0.0, description="lowest magnitude allowed; none for no limit")
     scale_max: Number | None = Field(100.0, description="highest magnitude allowed; none for no limit")
     harm_weight: Positive = Field(1.0, description="how many points of benefit one point of harm outweighs")
-    harm_weight_range: tuple[Positive, Positive] = (0.25, 4.0)
+    harm_weight_range: tuple[Positive, Positive] = Field((0.25, 4.0), description="the lowest and highest harm weight "
+                                                         "people could reasonably hold, for the robustness check")
 
     @model_validator(mode="after")
     def _ranges(self) -> "Values":
@@ -226,11 +228,11 @@ class Enquiry(_Strict):
     (its value is the EVSI). ``weeks`` is how long the decision would wait for it.
     """
 
-    name: Name
+    name: Name = Field(description="the enquiry, in a few words")
     informs: list[Name] = Field(min_length=1, description="quantities (or factors) the enquiry would settle")
     weeks: NumberOrJudgement = Field(description="how long the decision would wait for it, in weeks")
     cases: Count | None = Field(None, ge=1, le=1_000_000, description="for a study of further cases: how many (informs one rate)")
-    description: str = ""
+    description: str = Field("", description="what the enquiry would involve")
 
     @field_validator("weeks")
     @classmethod
@@ -244,25 +246,25 @@ class Scenario(_Strict):
     """A stated view of the case: some inputs set to values, hidden odds ratios on outcomes, and
     perhaps another weight of harm against benefit. Everything not named stays uncertain."""
 
-    name: Name
-    description: str = ""
+    name: Name = Field(description="the view of the case, in a few words")
+    description: str = Field("", description="what this view supposes, in words")
     quantities: dict[str, Number] = Field(default_factory=dict, description="input name -> value in this scenario")
     odds_ratios: dict[str, Number] = Field(default_factory=dict, description="outcome name -> hidden odds ratio (every option with it)")
-    harm_weight: Positive | None = None
+    harm_weight: Positive | None = Field(None, description="another weight of harm against benefit in this view (none: the case's own)")
 
 
 class Decision(_Strict):
     """The question, the day it is decided, who decides, what was known and the options."""
 
-    question: str = Field(min_length=1)
-    date: Day
+    question: str = Field(min_length=1, description="the decision to be made, as a question")
+    date: Day = Field(description="the day the decision is made (YYYY-MM-DD)")
     decided_by: list[Name] = Field(min_length=1, description="roles of the decision-makers")
-    context: str = ""
+    context: str = Field("", description="the background a reader needs, in a few sentences")
     known: list[EvidenceItem] = Field(default_factory=list, description="what was known at the time")
-    quantities: list[Quantity] = Field(default_factory=list)
-    factors: list[Factor] = Field(default_factory=list)
-    options: list[Option] = Field(min_length=2)
-    values: Values = Field(default_factory=Values)
+    quantities: list[Quantity] = Field(default_factory=list, description="named uncertain inputs, shared by every outcome that names them")
+    factors: list[Factor] = Field(default_factory=list, description="this child's risk and protective factors")
+    options: list[Option] = Field(min_length=2, description="the courses of action compared (at least two)")
+    values: Values = Field(default_factory=Values, description="the value scale and how harm is weighed against benefit")
     enquiries: list[Enquiry] = Field(default_factory=list, description="what could be found out before deciding")
     delay_harm_per_week: NumberOrJudgement | None = Field(
         None, description="harm to the child of each week's delay (drift), in value points; a number or a judgement"
@@ -367,7 +369,7 @@ class Decision(_Strict):
                              f"{thing}; give a number or low/likely/high instead", None))
             return
         if not isinstance(ref, float | int) and ref.form == "distribution":
-            s_lo, s_hi = ref.to_distribution(kind, self.bounds(kind)).support
+            s_lo, s_hi = support(ref.distribution, ref.params or {})
             b_lo, b_hi = self.bounds(kind)
             if s_lo < b_lo or (b_hi is not None and s_hi > b_hi):
                 problems.append((loc,
@@ -392,6 +394,8 @@ class Decision(_Strict):
     def _check_factor_directions(self) -> None:
         problems = []
         for i, f in enumerate(self.factors):
+            if self._median_side(f.odds_ratio) == (1 if f.kind == "risk" else -1):
+                continue  # plainly the right way, without fitting (which loads preliz)
             med = self.distribution_of(f.odds_ratio, "odds_ratio").median()
             if f.kind == "risk" and med < 1:
                 problems.append((("factors", i, "kind"),
@@ -404,6 +408,12 @@ class Decision(_Strict):
         if problems:
             raise _Located(problems)
 
+    def _median_side(self, ref) -> int | None:
+        if isinstance(ref, str):
+            q = self.quantity(ref)
+            return median_is_clearly(q.all_judgements[0], q.kind, self.bounds(q.kind)) if len(q.all_judgements) == 1 else None
+        return median_is_clearly(ref, "odds_ratio", self.bounds("odds_ratio"))
+
     def _check_non_negative(self, value, where: str, problems: list, loc: tuple = ()) -> None:
         if isinstance(value, float | int):
             if value < 0:
@@ -414,7 +424,7 @@ class Decision(_Strict):
             return
         if any(x < 0 for x in value.numbers()):
             problems.append((loc, f"{where}: negative numbers are not allowed; give values of 0 or more", None))
-        elif value.form == "distribution" and value.to_distribution("number", (0.0, None)).support[0] < 0:
+        elif value.form == "distribution" and support(value.distribution, value.params or {})[0] < 0:
             problems.append((loc, f"{where}: a {value.distribution} can go below 0; use Gamma or LogNormal, or low/likely/high", None))
 
     # --- helpers used by later stages ---------------------------------------------------------

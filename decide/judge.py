@@ -137,22 +137,22 @@ class Judgement(BaseModel):
 
     by: str | None = Field(None, description="who made the judgement (a role, not a name)")
     weight: Positive = Field(1.0, description="weight in a linear opinion pool")
-    rationale: str | None = None
+    rationale: str | None = Field(None, description="why the practitioner judged it so")
     # form 1: a verbal likelihood from a published scale (probabilities only)
-    verbal: str | None = None
-    scale: Literal["uk_yardstick", "icd203"] = "uk_yardstick"
-    confidence: Literal["low", "medium", "high"] = "medium"
+    verbal: str | None = Field(None, description="a likelihood term of the scale, such as 'likely' (chances only)")
+    scale: Literal["uk_yardstick", "icd203"] = Field("uk_yardstick", description="the published scale the verbal term is from")
+    confidence: Literal["low", "medium", "high"] = Field("medium", description="how sure the practitioner is: sets how much of the distribution lies inside the term's band")
     # form 2: low / likely / high (10th percentile, median, 90th percentile)
-    low: Number | None = None
-    likely: Number | None = None
-    high: Number | None = None
+    low: Number | None = Field(None, description="a value it is 90 % sure to be above (10th percentile)")
+    likely: Number | None = Field(None, description="the value it is as likely to be above as below (median)")
+    high: Number | None = Field(None, description="a value it is 90 % sure to be below (90th percentile)")
     # form 3: quantiles {probability: value}
-    quantiles: dict[Number, Number] | None = Field(None, max_length=100)
+    quantiles: dict[Number, Number] | None = Field(None, max_length=100, description="levels (between 0 and 1) and the value at each")
     # form 4: a named distribution with its parameters (preliz names and parametrisation)
-    distribution: str | None = None
-    params: dict[str, Number] | None = Field(None, max_length=10)
+    distribution: str | None = Field(None, description="a named distribution (preliz's names)")
+    params: dict[str, Number] | None = Field(None, max_length=10, description="the named distribution's parameters (preliz's names)")
     # form 5: a number known exactly
-    value: Number | None = None
+    value: Number | None = Field(None, description="a number known exactly")
 
     @field_validator("verbal")
     @classmethod
@@ -234,8 +234,95 @@ class Judgement(BaseModel):
         return _fit(self.model_dump_json(), kind, tuple(bounds))
 
 
+#: Each family's parameters as preliz names them, with their ranges (preliz's params_support; a
+#: positive parameter is above 0) and its support given the parameters. Lets a case be checked
+#: without loading preliz when its parameters are given this way; tests/test_startup.py holds the
+#: table to preliz. Triangular is left out: preliz decides for itself what a c outside its limits means.
+_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...], object]] = {
+    "Beta": (("alpha", "beta"), ("alpha", "beta"), lambda p: (0.0, 1.0)),
+    "BetaScaled": (("alpha", "beta", "lower", "upper"), ("alpha", "beta"), lambda p: (p["lower"], p["upper"])),
+    "Gamma": (("alpha", "beta"), ("alpha", "beta"), lambda p: (0.0, float("inf"))),
+    "LogNormal": (("mu", "sigma"), ("sigma",), lambda p: (0.0, float("inf"))),
+    "Normal": (("mu", "sigma"), ("sigma",), lambda p: (float("-inf"), float("inf"))),
+    "TruncatedNormal": (("mu", "sigma", "lower", "upper"), ("sigma",), lambda p: (p["lower"], p["upper"])),
+    "Uniform": (("lower", "upper"), (), lambda p: (p["lower"], p["upper"])),
+    "HalfNormal": (("sigma",), ("sigma",), lambda p: (0.0, float("inf"))),
+    "Exponential": (("lam",), ("lam",), lambda p: (0.0, float("inf"))),
+    "StudentT": (("nu", "mu", "sigma"), ("nu", "sigma"), lambda p: (float("-inf"), float("inf"))),
+    "LogitNormal": (("mu", "sigma"), ("sigma",), lambda p: (0.0, 1.0)),
+    "Kumaraswamy": (("a", "b"), ("a", "b"), lambda p: (0.0, 1.0)),
+    "Weibull": (("alpha", "beta"), ("alpha", "beta"), lambda p: (0.0, float("inf"))),
+}
+
+
+def _plainly_valid(name: str, params: dict[str, float]) -> bool:
+    """True when the parameters are the family's own, each in its range (lower below upper): then
+    preliz would accept them, and it need not be loaded to say so. Anything else goes to preliz."""
+    known = _PARAMS.get(name)
+    if known is None or set(params) != set(known[0]):
+        return False
+    positive = known[1]
+    if any(not (np.isfinite(v) and (v > 0 if k in positive else True)) for k, v in params.items()):
+        return False
+    return "lower" not in params or params["lower"] < params["upper"]
+
+
+def support(name: str, params: dict[str, float]) -> tuple[float, float]:
+    """The values a named distribution can take, from its parameters."""
+    if _plainly_valid(name, params):
+        return tuple(float(x) for x in _PARAMS[name][2](params))
+    return tuple(float(x) for x in getattr(_preliz(), name)(**params).support)
+
+
+def median_is_clearly(ref, kind: Kind, bounds, pivot: float = 1.0) -> int | None:
+    """+1 if the fitted distribution's median is surely above ``pivot``, -1 if surely below, None
+    when that needs the fit itself (a validation check that must not load preliz for every case).
+
+    A number is its own median; a named LogNormal's median is exp(mu). low/likely/high and
+    quantiles of an odds ratio are fitted as a LogNormal by least squares on the quantiles
+    (preliz's optimiser); for a fixed sigma the best median is exact (a linear least squares),
+    so the best fit is found by a search over sigma alone. Its answer is used only when the median
+    is more than 1 % from the pivot, far beyond the optimiser's tolerance.
+    """
+    if isinstance(ref, int | float):
+        return int(np.sign(ref - pivot)) or None
+    if ref.value is not None:
+        return int(np.sign(ref.value - pivot)) or None
+    if ref.distribution == "LogNormal" and _plainly_valid("LogNormal", ref.params or {}):
+        median = float(np.exp(ref.params["mu"]))
+    elif kind == "odds_ratio" and (ref.low is not None or ref.quantiles is not None):
+        from statistics import NormalDist
+
+        pairs = sorted(ref.quantiles.items()) if ref.quantiles else list(zip(LOW_LIKELY_HIGH_PROBS, ref.numbers()))
+        z = np.array([NormalDist().inv_cdf(p) for p, _ in pairs])
+        x = np.array([v for _, v in pairs], dtype=float)
+        if np.any(x <= 0):
+            return None
+
+        def best(sigmas):
+            e = np.exp(np.outer(sigmas, z))  # [sigma, point]
+            m = (e @ x) / (e * e).sum(axis=1)
+            return m, ((m[:, None] * e - x) ** 2).sum(axis=1)
+
+        sigmas = np.geomspace(1e-4, 20.0, 4001)
+        m, loss = best(sigmas)
+        k = int(np.argmin(loss))
+        if k in (0, sigmas.size - 1):
+            return None
+        fine = np.linspace(sigmas[k - 1], sigmas[k + 1], 2001)
+        m, loss = best(fine)
+        median = float(m[int(np.argmin(loss))])
+    else:
+        return None
+    if abs(np.log(median / pivot)) < 0.01:
+        return None
+    return 1 if median > pivot else -1
+
+
 def _check_params(name: str, params: dict[str, float]) -> None:
     """preliz accepts impossible parameters silently; check them against each parameter's support."""
+    if _plainly_valid(name, params):
+        return
     family = getattr(_preliz(), name)
     try:
         dist = family(**params)
