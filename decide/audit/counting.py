@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -158,6 +159,26 @@ def _score_bins(s: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray, b
     return codes, lo + width * (np.arange(max_bins) + 0.5), False
 
 
+#: Continuous scores' sums are kept as whole multiples of 2^-20 of a band's width (see _score_sums).
+FRACTION_SCALE = float(2 ** 20)
+
+
+def _score_sums(n, bins, bin_scores, fraction, has_score: bool, exact: bool, lo: float, max_bins: int, hi: float):
+    """Each cell's sum of scores, made from integers so that it does not depend on the order rows are added in
+    (numpy, DuckDB, PostgreSQL and Spark add in different orders, and floating-point sums then differ in the last
+    digits). On an exact grid every score in a cell is the cell's score, so the sum is n times it; for continuous
+    scores it is n times the band's start plus the scores' places in the band, counted in 2^-20ths of its width
+    (within a millionth of a band of the true sum)."""
+    n = np.asarray(n, dtype=np.int64)
+    if not has_score:
+        return np.full(n.size, np.nan)
+    if exact:
+        return n * bin_scores[bins]
+    lo, hi = float(lo), float(hi)
+    width = (hi - lo) / max_bins
+    return n * (lo + width * np.asarray(bins, dtype=float)) + width * np.asarray(fraction, dtype=float) / FRACTION_SCALE
+
+
 @dataclass
 class Counts:
     """The counts an audit works from, and what is known about how they were made.
@@ -178,24 +199,8 @@ class Counts:
     notes: list[str] = field(default_factory=list)
 
 
-def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, threshold: float | None = None,
-               flag: str | None = None, score_range=None, drop_missing: bool = False, max_bins: int = 1000,
-               source: str | None = None) -> Counts:
-    """Count referrals by group, score, flag and recorded outcome, in one ``np.bincount`` pass.
-
-    ``group`` is a column name or a list of them (several columns give their intersections, like
-    fairlearn's MetricFrame). The flag is ``score >= threshold``, or an existing 0/1 column. The
-    input DataFrame is not modified.
-    """
-    groups = [group] if isinstance(group, str) else list(group)
-    source = source or data.attrs.get("source", "data")
-    line_offset = data.attrs.get("line_offset")
-    lines = data.attrs.get("lines")
-    notes: list[str] = []
-
-    def where_(i):
-        return _where(data.index, i, line_offset, lines)
-
+def _check_request(columns: list[str], source: str, *, score, outcome, groups, threshold, flag, score_range):
+    """Refuse an impossible request before any row is touched; the threshold and score range as numbers."""
     if not groups:
         raise DecideError("name at least one group column (--group COLUMN)")
     how = ("say how referrals are flagged: give either a threshold on the score (--threshold T: flagged when the score is "
@@ -216,9 +221,9 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
     if score_range is not None:
         score_range = check_score_range(score_range)
     needed = [c for c in [score, outcome, flag, *groups] if c is not None]
-    missing = [c for c in needed if c not in data.columns]
+    missing = [c for c in needed if c not in columns]
     if missing:
-        cols = list(map(str, data.columns))
+        cols = list(columns)
         raise DecideError(f"{source}: " + "; ".join(f"column '{c}' not found{_suggest(c, cols)}" for c in missing)
                           + f". The columns are: {_listing(cols, 30)}")
     if len(set(needed)) < len(needed):
@@ -226,6 +231,29 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
     reserved = {"score", "flag", "outcome", "n", "score_sum"} & set(groups)
     if reserved:
         raise DecideError(f"a group column may not be called {_listing(sorted(reserved))}: rename it in the file")
+    return threshold, score_range
+
+
+def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, threshold: float | None = None,
+               flag: str | None = None, score_range=None, drop_missing: bool = False, max_bins: int = 1000,
+               source: str | None = None) -> Counts:
+    """Count referrals by group, score, flag and recorded outcome, in one ``np.bincount`` pass.
+
+    ``group`` is a column name or a list of them (several columns give their intersections, like
+    fairlearn's MetricFrame). The flag is ``score >= threshold``, or an existing 0/1 column. The
+    input DataFrame is not modified.
+    """
+    groups = [group] if isinstance(group, str) else list(group)
+    source = source or data.attrs.get("source", "data")
+    line_offset = data.attrs.get("line_offset")
+    lines = data.attrs.get("lines")
+    notes: list[str] = []
+
+    def where_(i):
+        return _where(data.index, i, line_offset, lines)
+
+    threshold, score_range = _check_request(list(map(str, data.columns)), source, score=score, outcome=outcome,
+                                            groups=groups, threshold=threshold, flag=flag, score_range=score_range)
     if len(data) == 0:
         raise DecideError(f"{source} has no rows")
 
@@ -315,7 +343,10 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
     size = n_groups * k * 4
     n = np.bincount(key, minlength=size)
     nz = np.flatnonzero(n)
-    ssum = np.bincount(key, weights=s, minlength=size)[nz] if s is not None else np.full(nz.size, np.nan)
+    fraction = None
+    if s is not None and not exact:  # each score's place inside its band, in whole 2^-20ths (exact to add)
+        lo, width = float(s.min()), (float(s.max()) - float(s.min())) / max_bins
+        fraction = np.bincount(key, weights=np.floor(((s - lo) / width - bins) * FRACTION_SCALE), minlength=size)[nz]
     gi, rest = np.divmod(nz, k * 4)
     bi, rest = np.divmod(rest, 4)
     fi, yi = np.divmod(rest, 2)
@@ -324,7 +355,9 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
         gi, ci = np.divmod(gi, len(values))
         table[col] = np.asarray(values, dtype=object)[ci]
     table = {c: table[c] for c in groups}
-    table.update(score=bin_scores[bi], flag=fi.astype(np.int8), outcome=yi.astype(np.int8), n=n[nz], score_sum=ssum)
+    table.update(score=bin_scores[bi], flag=fi.astype(np.int8), outcome=yi.astype(np.int8), n=n[nz],
+                 score_sum=_score_sums(n[nz], bi, bin_scores, fraction, s is not None, exact, s.min() if s is not None else 0,
+                                       max_bins, s.max() if s is not None else 0))
     if not exact:
         notes.append(f"scores are continuous: they were counted in {k} equal-width bands of the score for the AUC and "
                      "calibration (the AUC's possible error from this is reported)")
@@ -332,3 +365,361 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
                   score_column=score, outcome_column=outcome, source=source, rows=int(y.size), notes=notes)
 
 
+
+
+# ----------------------------------------------------------------------------------------------
+# Counting where the data live: one Ibis expression, any engine
+# ----------------------------------------------------------------------------------------------
+
+#: At most this many example values are fetched for a message.
+EXAMPLES = 5
+
+
+def _is_table(data) -> bool:
+    return type(data).__module__.startswith("ibis.") and hasattr(data, "schema") and hasattr(data, "aggregate")
+
+
+def count(data, *, score: str | None, outcome: str, group, threshold: float | None = None, flag: str | None = None,
+          score_range=None, drop_missing: bool = False, max_bins: int = 1000, source: str | None = None,
+          delimiter: str | None = None, encoding: str | None = None) -> Counts:
+    """Count referrals wherever they are: a pandas DataFrame with numpy (:func:`count_rows`); anything else
+    (a polars or pyarrow table, an Ibis table on any engine, the path of a CSV or Parquet file or a glob of
+    them) by the engine (:func:`count_table`). Both give the same count table.
+
+    A CSV file the engine refuses that is small enough to read whole (:data:`LINE_CHECK_BYTES`) is read
+    again line by line, so that the message names the lines to fix, as it always has.
+    """
+    options = dict(score=score, outcome=outcome, group=group, threshold=threshold, flag=flag, score_range=score_range,
+                   drop_missing=drop_missing, max_bins=max_bins)
+    if isinstance(data, pd.DataFrame):
+        return count_rows(data, source=source, **options)
+    import duckdb
+
+    from decide.audit.reading import file_kind, file_paths, open_table, read_referrals
+
+    groups = [group] if isinstance(group, str) else list(group)
+    needed = [c for c in [score, outcome, flag, *groups] if c]
+    paths = file_paths(data) if isinstance(data, (str, Path)) else []
+    one_csv = len(paths) == 1 and file_kind(paths[0]) == "csv"
+
+    def by_lines(refusal: Exception) -> Counts:
+        if not one_csv or paths[0].stat().st_size > LINE_CHECK_BYTES:
+            raise refusal
+        notes: list[str] = []
+        frame = read_referrals(paths[0], needed, delimiter=delimiter, encoding=encoding, string_columns=groups,
+                               notes=notes)
+        counts = count_rows(frame, source=source or str(data), **options)  # raises the message that names lines
+        counts.notes[:0] = notes
+        return counts
+
+    def on_engine(as_text: bool) -> Counts:
+        notes: list[str] = []
+        table, label = open_table(data, needed, delimiter=delimiter, encoding=encoding, string_columns=groups,
+                                  notes=notes, as_text=as_text)
+        counts = count_table(table, source=source or label, **options)
+        counts.notes[:0] = notes
+        return counts
+
+    try:
+        try:
+            return on_engine(as_text=False)
+        except duckdb.Error:
+            if not paths or file_kind(paths[0]) != "csv":
+                raise
+            return on_engine(as_text=True)  # a value the type detection did not expect: let the checks name it
+    except DecideError as exc:
+        return by_lines(exc)
+    except duckdb.Error as exc:
+        what = "CSV" if paths and file_kind(paths[0]) == "csv" else "table"
+        refusal = DecideError(f"{source or data}: not a well-formed {what}: {_engine_message(exc)}")
+        return by_lines(refusal)
+
+
+#: A CSV file up to this size that the engine refuses is read again whole, to name the lines at fault.
+LINE_CHECK_BYTES = 64 * 2 ** 20
+
+
+def _engine_message(exc: Exception) -> str:
+    """The engine's own explanation, in its first lines (DuckDB names the line of a malformed CSV row)."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()][:3]
+    text = "; ".join(lines)
+    for prefix in ("Invalid Input Error: ", "Conversion Error: "):
+        text = text.replace(prefix, "")
+    return text[:400]
+
+
+def _examples(table, expr, where) -> list:
+    """A few distinct example values of ``expr`` among the rows ``where`` holds (for a message)."""
+    got = table.filter(where).select(v=expr).distinct().limit(EXAMPLES).execute()["v"]
+    return sorted(got.tolist(), key=str)
+
+
+def _binary_expr(table, column: str, source: str, drop_missing: bool):
+    """A 0/1 column as an expression (NULL where missing), and whether any row is missing; refuses other values
+    with their count and examples, found by one query."""
+    import ibis
+
+    col = table[column]
+    dtype = col.type()
+    if dtype.is_boolean():
+        value, missing = col.cast("int8"), col.isnull()
+        bad = ibis.literal(False)
+    elif dtype.is_integer():
+        value, missing = col.cast("int8"), col.isnull()
+        bad = col.notnull() & ~col.isin([0, 1])
+    elif dtype.is_numeric():
+        x = col.cast("float64")
+        missing = x.isnull() | x.isnan()
+        bad = ~missing & (x != 0.0) & (x != 1.0)
+        value = ibis.ifelse(x == 1.0, 1, 0).cast("int8")
+    else:
+        key = col.cast("string").strip().lower()
+        missing = col.isnull()
+        is_true, is_false = key.isin(sorted(_TRUE)), key.isin(sorted(_FALSE))
+        bad = col.notnull() & ~is_true & ~is_false
+        value = ibis.ifelse(is_true, 1, 0).cast("int8")
+    stats = table.aggregate(bad=bad.cast("int64").sum(), missing=missing.cast("int64").sum()).execute().iloc[0]
+    n_bad, n_missing = int(stats["bad"] or 0), int(stats["missing"] or 0)
+    if n_bad:
+        found = _examples(table, col, bad)
+        raise DecideError(f"column '{column}' must be binary (1 = yes, 0 = no; true/false and yes/no are also read), "
+                          f"but {n_bad} row(s) hold other values, e.g. {_listing(found, EXAMPLES)} (in {source}). "
+                          "Recode it so 1 means the event happened")
+    if n_missing and not drop_missing:
+        raise DecideError(f"column '{column}' is empty in {n_missing} row(s) (in {source}); "
+                          "fill them in, or pass --drop-missing to leave those rows out (and say so in the write-up)")
+    return ibis.ifelse(missing, ibis.null("int8"), value) if n_missing else value, missing if n_missing else None
+
+
+def _score_expr(table, column: str, source: str, score_range, drop_missing: bool, rows: int):
+    """The score as a float expression, and the missing-row condition (None when none); refuses text, infinite or
+    out-of-range scores with counts and examples, found by queries."""
+    col = table[column]
+    dtype = col.type()
+    if dtype.is_boolean():
+        raise DecideError(f"column '{column}' holds true/false values; pass it as --flag, not --score")
+    if dtype.is_numeric():
+        s = col.cast("float64")
+    else:
+        s = col.cast("string").strip().try_cast("float64")
+        not_number = s.isnull() & col.notnull() & (col.cast("string").strip() != "")
+        n_bad = int(table.aggregate(k=not_number.cast("int64").sum()).execute()["k"].iloc[0] or 0)
+        if n_bad:
+            raise DecideError(f"column '{column}' must hold numbers (the tool's score), but {n_bad} row(s) do not, "
+                              f"e.g. {_listing(_examples(table, col, not_number), EXAMPLES)} (in {source})")
+    nan = s.isnull() | s.isnan()
+    inf = ~nan & s.isinf()
+    finite = ~nan & ~inf
+    agg = dict(nan=nan.cast("int64").sum(), inf=inf.cast("int64").sum())
+    if score_range is not None:
+        lo, hi = check_score_range(score_range)
+        out = finite & ((s < lo) | (s > hi))
+    else:
+        lo, hi = 0.0, 1.0
+        out = finite & ((s < 0.0) | (s > 1.0))
+    agg.update(out=out.cast("int64").sum(), out_min=s.min(where=out), out_max=s.max(where=out),
+               finite=finite.cast("int64").sum())
+    st = table.aggregate(**agg).execute().iloc[0]
+    n_nan, n_inf, n_out, n_finite = (int(st[k] or 0) for k in ("nan", "inf", "out", "finite"))
+    if n_nan + n_inf and (not drop_missing or n_inf):
+        what = "infinite" if n_inf else "empty or not a number"
+        raise DecideError(f"column '{column}' is {what} in {n_inf or n_nan} row(s) (in {source}); "
+                          "every referral needs a score: fill them in, or pass --drop-missing to leave those rows out")
+
+    def share(k: int) -> str:
+        return f"{k} ({k / rows:.0%})" if k / rows >= 0.01 else f"{k}"
+
+    if n_out:
+        examples = ", ".join(f"{v:g}" for v in _examples(table, s, out))
+        if score_range is not None:
+            raise DecideError(f"column '{column}': {share(n_out)} score(s) outside the stated range [{lo:g}, {hi:g}] "
+                              f"(lowest {st['out_min']:g}, highest {st['out_max']:g}), e.g. {examples} (in {source}); "
+                              "correct them, or state the score's real range with --score-range LOW HIGH")
+        inside = (n_finite - n_out) / n_finite
+        if PROBABILITY_LIKE <= inside < 1:
+            raise DecideError(f"column '{column}': nearly every score lies between 0 and 1, as a probability does, but "
+                              f"{share(n_out)} do not (lowest {st['out_min']:g}, highest {st['out_max']:g}), e.g. {examples} "
+                              f"(in {source}). If the score is a probability these are errors: correct them. If the "
+                              "tool's scale is wider, say so with --score-range LOW HIGH")
+    return s, (nan if n_nan else None)
+
+
+def _grid(table, s, lo: float, hi: float, max_bins: int):
+    """The same score bins as :func:`_score_bins`, decided by one query: (code expression, bin scores, exact)."""
+    import ibis
+
+    checks = {}
+    for decimals in range(0, 7):
+        scale = 10.0 ** decimals
+        if (hi - lo) * scale + 1 > max(max_bins, 2001):
+            break
+        if max(abs(lo), abs(hi)) * scale >= 2.0 ** 62:  # too large to round through a whole number
+            break
+        checks[decimals] = ((s * scale) - (s * scale).round(0).cast("float64")).abs().max()
+    found = table.aggregate(**{f"d{k}": v for k, v in checks.items()}).execute().iloc[0] if checks else {}
+    for decimals in checks:
+        scale = 10.0 ** decimals
+        tol = 1e-6 * max(1.0, abs(lo) * scale, abs(hi) * scale)
+        if float(found[f"d{decimals}"]) <= tol:
+            base = float(np.rint(lo * scale))
+            codes = ((s * scale).round(0).cast("float64") - base).cast("int64")
+            k = int(np.rint(hi * scale) - base) + 1
+            return codes, (base + np.arange(k)) / scale, True, None
+    if hi == lo:
+        return ibis.literal(0).cast("int64"), np.array([lo]), True, None
+    width = (hi - lo) / max_bins
+    place = (s - lo) / width
+    codes = ibis.least(place.floor().cast("int64"), max_bins - 1)
+    fraction = ((place - codes.cast("float64")) * FRACTION_SCALE).floor().cast("int64")
+    return codes, lo + width * (np.arange(max_bins) + 0.5), False, fraction
+
+
+def count_table(table, *, score: str | None, outcome: str, group, threshold: float | None = None,
+                flag: str | None = None, score_range=None, drop_missing: bool = False, max_bins: int = 1000,
+                source: str | None = None) -> Counts:
+    """Count referrals by group, score, flag and recorded outcome inside the engine that holds them.
+
+    ``table`` is an Ibis table on any backend (DuckDB, PostgreSQL, Spark...). The same checks as
+    :func:`count_rows`, each a query that returns a handful of numbers (counts of offending rows, the
+    lowest and highest score, a few example values), then one ``GROUP BY``; no row comes back to
+    Python. The result is the same count table :func:`count_rows` makes from the same rows.
+    """
+    import ibis
+
+    groups = [group] if isinstance(group, str) else list(group)
+    source = source or "table"
+    if not groups:
+        raise DecideError("name at least one group column (--group COLUMN)")
+    threshold, score_range = _check_request(list(table.columns), source, score=score, outcome=outcome, groups=groups,
+                                            threshold=threshold, flag=flag, score_range=score_range)
+    rows = int(table.count().execute())
+    if rows == 0:
+        raise DecideError(f"{source} has no rows")
+    notes: list[str] = []
+    y, missing = _binary_expr(table, outcome, source, drop_missing)
+    drops = [missing]
+    s = f = None
+    if score is not None:
+        s, miss = _score_expr(table, score, source, score_range, drop_missing, rows)
+        drops.append(miss)
+    if flag is not None:
+        f, miss = _binary_expr(table, flag, source, drop_missing)
+        drops.append(miss)
+    drops = [d for d in drops if d is not None]
+    cols = dict(y=y)
+    if s is not None:
+        cols["s"] = s
+    if f is not None:
+        cols["f"] = f
+    for i, g in enumerate(groups):
+        gcol = table[g]
+        if gcol.type().is_floating():
+            gcol = ibis.ifelse(gcol.isnan(), ibis.null(gcol.type()), gcol)
+        cols[f"g{i}"] = gcol
+    work = table.select(**cols)
+    kept = rows
+    if drops:
+        dropped = ibis.or_(*drops) if len(drops) > 1 else drops[0]
+        work = table.filter(~dropped).select(**cols)
+        kept = int(work.count().execute())
+        notes.append(f"{rows - kept} of {rows} row(s) left out because the score, outcome or flag was empty "
+                     "(--drop-missing)")
+        if kept == 0:
+            raise DecideError(f"{source}: no rows left after leaving out the empty ones")
+    agg = dict(y_sum=work.y.cast("int64").sum())
+    if s is not None:
+        agg.update(s_min=work.s.min(), s_max=work.s.max())
+    if f is not None:
+        agg.update(f_sum=work.f.cast("int64").sum())
+    st = work.aggregate(**agg).execute().iloc[0]
+    y_sum = int(st["y_sum"] or 0)
+    if s is not None:
+        lo_s, hi_s = float(st["s_min"]), float(st["s_max"])
+    if threshold is not None:
+        if score_range is not None:
+            lo, hi = score_range
+            scale = f"the stated score range [{lo:g}, {hi:g}]"
+        elif lo_s >= 0 and hi_s <= 1:
+            lo, hi = 0.0, 1.0
+            scale = "0 to 1 (the scores look like probabilities)"
+        else:
+            lo, hi = lo_s, hi_s
+            scale = f"the range of the scores, {lo:g} to {hi:g} (pass --score-range LOW HIGH to state the tool's own)"
+        if not lo <= threshold <= hi:
+            raise DecideError(f"--threshold {threshold:g} is outside {scale}: choose a threshold inside it")
+        work = work.mutate(f=(work.s >= threshold).cast("int8"))
+        if lo_s == hi_s:
+            raise DecideError(f"column '{score}' holds the same score, {lo_s:g}, for every referral: it cannot tell "
+                              "families apart, so there is nothing to audit; check that --score names the tool's score")
+        f_sum = int(work.aggregate(k=work.f.cast("int64").sum()).execute()["k"].iloc[0] or 0)
+        share = f_sum / kept
+        if 0 < share < 1 and not 0.05 <= share <= 0.95:
+            notes.append(f"--threshold {threshold:g} flags {share:.1%} of referrals (the scores run from {lo_s:g} to "
+                         f"{hi_s:g}): check that it is on the score's own scale")
+        if f_sum in (0, kept):
+            raise DecideError(f"--threshold {threshold:g} flags {'nobody' if f_sum == 0 else 'everybody'} (the scores run "
+                              f"from {lo_s:g} to {hi_s:g}): an audit compares flagged with unflagged families, so "
+                              f"choose a threshold above {lo_s:g} and at most {hi_s:g}")
+    else:
+        f_sum = int(st["f_sum"] or 0)
+        if f_sum in (0, kept):
+            raise DecideError(f"column '{flag}' is {0 if f_sum == 0 else 1} for every referral: "
+                              f"{'nobody' if f_sum == 0 else 'everybody'} is flagged, so there is nothing to compare; "
+                              "check that --flag names the tool's flag or decision")
+    if y_sum in (0, kept):
+        raise DecideError(f"column '{outcome}' is {0 if y_sum == 0 else 1} for every referral: with "
+                          f"{'no' if y_sum == 0 else 'every'} family having the outcome, error rates cannot be measured; "
+                          "check that --outcome names the recorded outcome (1 = it happened)")
+    fraction = None
+    if s is not None:
+        codes, bin_scores, exact, fraction = _grid(work, work.s, lo_s, hi_s, max_bins)
+        work = work.mutate(b=codes, **({"frac": fraction} if fraction is not None else {}))
+    else:
+        work = work.mutate(b=ibis.literal(0).cast("int64"))
+        bin_scores, exact = np.array([np.nan]), True
+    keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
+    sums = dict(n=work.count())
+    if fraction is not None:
+        sums["frac"] = work.frac.sum()
+    got = work.group_by(keys).aggregate(**sums).execute()
+    return _assemble(got, groups, bin_scores, exact, fraction is not None, lo_s if s is not None else 0.0,
+                     hi_s if s is not None else 0.0, max_bins, s is not None, threshold, flag, score, outcome, source,
+                     kept, notes)
+
+
+def _assemble(got: pd.DataFrame, groups, bin_scores, exact, continuous, lo, hi, max_bins, has_score, threshold, flag,
+              score, outcome, source, kept, notes) -> Counts:
+    """The engine's grouped counts as the same table, in the same order, as :func:`count_rows` makes."""
+    order, values = [], []
+    for i, col in enumerate(groups):
+        raw = got[f"g{i}"]
+        present = raw.dropna().unique()
+        uniques = [str(u) for u in sorted(present)]
+        broken = [u for u in uniques if _NOT_FINITE_TEXT.match(u)]
+        if broken:
+            raise DecideError(f"column '{col}' holds {_listing(broken)} as a group (in {source}): that is a number that "
+                              "is not finite, usually left by a broken export, not a group's name; fix or rename it")
+        code_of = {v: j for j, v in enumerate(sorted(present))}
+        codes = np.array([code_of[v] if not pd.isna(v) else len(uniques) for v in raw], dtype=np.int64)
+        if (codes == len(uniques)).any():
+            empty = int(got.loc[codes == len(uniques), "n"].sum())
+            notes.append(f"column '{col}' is empty in {empty} row(s) (in {source}); "
+                         f"they are kept as their own group, '{MISSING_GROUP}'")
+            uniques.append(MISSING_GROUP)
+        order.append(codes)
+        values.append(uniques)
+    bins = got["b"].to_numpy(dtype=np.int64)
+    f = got["f"].to_numpy(dtype=np.int64)
+    y = got["y"].to_numpy(dtype=np.int64)
+    sort = np.lexsort([y, f, bins, *reversed(order)])
+    n = got["n"].to_numpy(dtype=np.int64)[sort]
+    table = {col: np.asarray(vals, dtype=object)[codes[sort]] for col, vals, codes in zip(groups, values, order)}
+    bi = bins[sort]
+    fraction = got["frac"].to_numpy(dtype=np.int64)[sort] if continuous else None
+    table.update(score=bin_scores[bi], flag=f[sort].astype(np.int8), outcome=y[sort].astype(np.int8), n=n,
+                 score_sum=_score_sums(n, bi, bin_scores, fraction, has_score, exact, lo, max_bins, hi))
+    if not exact:
+        notes.append(f"scores are continuous: they were counted in {len(bin_scores)} equal-width bands of the score for "
+                     "the AUC and calibration (the AUC's possible error from this is reported)")
+    return Counts(pd.DataFrame(table), groups, score_exact=exact, threshold=threshold, flag_column=flag,
+                  score_column=score, outcome_column=outcome, source=source, rows=kept, notes=notes)

@@ -23,18 +23,9 @@ from decide.errors import DecideError
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 
 
-def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str | None = None,
-                   string_columns=(), optional=(), notes: list[str] | None = None) -> pd.DataFrame:
-    """Read the columns an audit needs from a CSV file, with errors that say what to fix.
-
-    The file is only ever opened for reading. ``delimiter=None`` detects comma, semicolon, tab or
-    bar from the header (and says so when it is not a comma); ``encoding=None`` means UTF-8 (with
-    or without a byte-order mark). ``string_columns`` are read as text, so group codes like
-    ``01`` keep their leading zero; ``optional`` columns are read when present. Returns a DataFrame whose index is the data row number
-    (0 = the line after the header).
-    """
-    path = Path(path)
-    notes = notes if notes is not None else []
+def _sniff_csv(path: Path, delimiter: str | None, encoding: str | None, notes: list[str]) -> tuple[str, str, str]:
+    """The separator and encoding of a CSV file, found from its first 64 kB, and that text; refuses a missing,
+    empty or wrongly encoded file and a separator that does not fit the header."""
     if not path.exists():
         raise DecideError(f"{path}: no such file")
     if path.is_dir():
@@ -68,13 +59,11 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
         raise DecideError(f"{path}: the header line has no {_DELIMITERS.get(delimiter, repr(delimiter))} in it but has "
                           f"{counts[best]} {_DELIMITERS[best]}s; the file looks {_DELIMITERS[best]}-separated: "
                           f"pass --delimiter '{best if best != chr(9) else chr(92) + 't'}' (or leave --delimiter out to detect it)")
-    try:
-        with open(path, "rb") as fh:
-            text = fh.read().decode(enc, errors="strict")
-    except UnicodeDecodeError as exc:
-        with open(path, "rb") as fh:
-            raise DecideError(_encoding_message(path, fh.read(), exc, enc)) from None
-    names, lines = _check_shape(path, text, delimiter)
+    return delimiter, enc, text_head
+
+
+def _check_header(path, names: list[str], columns, optional=()) -> None:
+    """Every needed column present (with a suggestion when not), none named twice."""
     missing = [c for c in columns if c not in names]
     if missing:
         parts = [f"column '{c}' not found{_suggest(c, names)}" for c in missing]
@@ -85,6 +74,30 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
         where = "; ".join(f"'{c}' is columns {', '.join(str(i + 1) for i, n in enumerate(names) if n == c)}" for c in twice)
         raise DecideError(f"{path}: the header names {_listing(twice)} more than once ({where}); the audit will not guess "
                           "which one holds the data: rename or remove the extra column")
+
+
+def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str | None = None,
+                   string_columns=(), optional=(), notes: list[str] | None = None) -> pd.DataFrame:
+    """Read the columns an audit needs from a CSV file, with errors that say what to fix.
+
+    The file is only ever opened for reading. ``delimiter=None`` detects comma, semicolon, tab or
+    bar from the header (and says so when it is not a comma); ``encoding=None`` means UTF-8 (with
+    or without a byte-order mark). ``string_columns`` are read as text, so group codes like
+    ``01`` keep their leading zero; ``optional`` columns are read when present. Returns a DataFrame whose index is the data row number
+    (0 = the line after the header).
+    """
+    path = Path(path)
+    notes = notes if notes is not None else []
+    delimiter, enc, _ = _sniff_csv(path, delimiter, encoding, notes)
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode(enc, errors="strict")
+    except UnicodeDecodeError as exc:
+        with open(path, "rb") as fh:
+            raise DecideError(_encoding_message(path, fh.read(), exc, enc)) from None
+    names, lines = _check_shape(path, text, delimiter)
+    _check_header(path, names, columns, optional)
+    wanted = set(columns) | set(optional)
     # Group codes are text: 'NA' may be a real group's name (North America, Namibia), so it stays one.
     na = {c: ([v for v in _NA_TEXT if v != "NA"] if c in string_columns else list(_NA_TEXT)) for c in wanted}
     try:
@@ -160,3 +173,136 @@ def _encoding_message(path, data: bytes, exc: UnicodeDecodeError, enc: str) -> s
             "pass --encoding cp1252 (or latin-1), or save the file as 'CSV UTF-8'")
 
 
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading where the data live: files and tables as an Ibis table (DuckDB by default)
+# ----------------------------------------------------------------------------------------------
+
+_PARQUET = (".parquet", ".pq", ".parq")
+_CSV = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
+_UTF8 = ("utf-8", "utf8", "utf-8-sig", "utf8-sig")
+
+
+def connect():
+    """A fresh in-process DuckDB (the embedded default engine): nothing to install or start, it reads Parquet and
+    CSV files in parallel and keeps only the columns a query uses."""
+    import ibis
+
+    return ibis.duckdb.connect()
+
+
+def file_paths(source) -> list[Path]:
+    """The files a path or a glob names, in order; refuses a path that names none."""
+    import glob
+
+    text = str(source)
+    if any(ch in text for ch in "*?["):
+        found = sorted(Path(p) for p in glob.glob(text, recursive=True))
+        if not found:
+            raise DecideError(f"{text}: no file matches this pattern; check the folder and the pattern (e.g. data/*.parquet)")
+        folders = [p for p in found if p.is_dir()]
+        if folders:
+            raise DecideError(f"{text}: the pattern matches a folder ({folders[0]}); make it match files only")
+        return found
+    path = Path(text)
+    if not path.exists():
+        raise DecideError(f"{path}: no such file")
+    if path.is_dir():
+        raise DecideError(f"{path} is a folder, not a CSV or Parquet file; to read every file in it give a pattern "
+                          f"such as '{path / '*.parquet'}'")
+    return [path]
+
+
+def file_kind(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(_PARQUET):
+        return "parquet"
+    if name.endswith(_CSV):
+        return "csv"
+    with open(path, "rb") as fh:
+        return "parquet" if fh.read(4) == b"PAR1" else "csv"
+
+
+def open_table(source, columns, *, delimiter: str | None = None, encoding: str | None = None, string_columns=(),
+               notes: list[str] | None = None, con=None, as_text: bool = False):
+    """The referrals as an Ibis table and a label for messages, without loading them.
+
+    ``source`` is an Ibis table (used as it is, on its own engine), a pandas, polars or pyarrow table
+    (registered with DuckDB, not copied into it), or the path of a Parquet or CSV file or a glob of
+    them (read by DuckDB, which reads only the columns a query needs). ``columns`` must exist (a
+    refusal names the closest match). A CSV is read as :func:`read_referrals` reads it: separator
+    detected from the header, the same texts taken as empty, ``string_columns`` read as text (group
+    codes keep leading zeros; 'NA' stays a group's name). ``as_text`` reads every needed column of a
+    CSV as text, so that values the type detection did not expect reach the audit's own checks.
+    """
+    notes = notes if notes is not None else []
+    if type(source).__module__.startswith("ibis."):
+        return _checked(source, columns, "table"), "table"
+    if not isinstance(source, (str, Path)):
+        import ibis
+
+        kind = type(source).__module__.split(".")[0]
+        if kind not in ("pandas", "polars", "pyarrow"):
+            raise DecideError(f"cannot audit a {type(source).__name__}: give a pandas, polars or pyarrow table, an Ibis "
+                              "table, or the path of a CSV or Parquet file")
+        return _checked(ibis.memtable(source), columns, f"{kind} table"), f"{kind} table"
+    paths = file_paths(source)
+    label = str(source)
+    con = con or connect()
+    kinds = {file_kind(p) for p in paths}
+    if len(kinds) > 1:
+        raise DecideError(f"{label}: the pattern matches both CSV and Parquet files; make it match one kind")
+    if kinds == {"parquet"}:
+        try:
+            table = con.read_parquet([str(p) for p in paths])
+        except Exception as exc:  # a damaged file, or not Parquet at all
+            raise DecideError(f"{label}: not a readable Parquet file: {_first_line(exc)}") from None
+        return _checked(table, columns, label), label
+    if encoding is not None and encoding.lower().replace("_", "-") not in _UTF8:
+        # DuckDB reads UTF-8 only (without downloading an extension): other encodings go through pandas.
+        import ibis
+
+        frames = [read_referrals(p, columns, delimiter=delimiter, encoding=encoding, string_columns=string_columns,
+                                 notes=notes) for p in paths]
+        return ibis.memtable(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]), label
+    delimiter, _, head = _sniff_csv(paths[0], delimiter, encoding, notes)
+    raw = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
+    names = [f.strip() for f in raw]
+    _check_header(paths[0], names, columns)
+    wanted = [r for r, n in zip(raw, names) if n in columns]
+    text = {r for r, n in zip(raw, names) if n in string_columns or as_text}
+    table = con.read_csv([str(p) for p in paths], delim=delimiter, header=True, quote='"', escape='"',
+                         nullstr=list(_NA_TEXT), force_not_null=sorted(text), types={r: "VARCHAR" for r in text},
+                         auto_detect=True)
+    na_text = [v for v in _NA_TEXT if v != "NA"]  # as read_referrals: 'NA' may be a real group's name
+    cols = {}
+    for r in wanted:
+        name = r.strip()
+        col = table[r]
+        if name in string_columns:
+            col = col.nullif("") if not na_text else _null_if_in(col, na_text)
+        elif as_text:
+            col = _null_if_in(col, list(_NA_TEXT))
+        cols[name] = col
+    return table.select(**cols), label
+
+
+def _null_if_in(col, values):
+    import ibis
+
+    return ibis.ifelse(col.isin(values), ibis.null("string"), col)
+
+
+def _checked(table, columns, label: str):
+    names = [str(c) for c in table.columns]
+    missing = [c for c in columns if c not in names]
+    if missing:
+        parts = [f"column '{c}' not found{_suggest(c, names)}" for c in missing]
+        raise DecideError(f"{label}: " + "; ".join(parts) + f". The columns are: {_listing(names, 30)}")
+    return table
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__

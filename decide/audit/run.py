@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 
-from decide.audit.counting import count_rows as count
+from decide.audit.counting import count
 from decide.audit.rates import Audit, audit_counts
 
 
