@@ -136,3 +136,57 @@ def test_two_way_bad_input(uncertain):
         two_way(uncertain, "relapse", "benefit_of_hom")
     with pytest.raises(DecideError, match="two different"):
         two_way(uncertain, "relapse", "relapse")
+
+
+# --- the batched margin search against the loop it replaced ------------------------------------------
+
+
+def _loop_first_switch(parts, mask, best, direction):
+    """The search as it was: every grid point's values recomputed over every outcome, one at a time."""
+    from scipy.optimize import brentq
+
+    from decide.robustness import MAX_ODDS_RATIO
+
+    def lead(t):
+        v = parts.means(direction * t * mask)
+        return v[best] - np.delete(v, best).max()
+
+    grid = np.linspace(0.0, np.log(MAX_ODDS_RATIO), 61)
+    leads = np.array([lead(t) for t in grid])
+    crossed = np.flatnonzero(leads <= 0)
+    if crossed.size == 0:
+        return None
+    k = crossed[0]
+    t = 0.0 if k == 0 else brentq(lead, grid[k - 1], grid[k], xtol=1e-8)
+    v = parts.means(direction * t * mask)
+    v[best] = -np.inf
+    return t, int(np.argmax(v))
+
+
+@pytest.mark.parametrize("case", ["fixed", "uncertain", "return_home", "permanence"])
+def test_batched_margins_equal_the_loop(case, request, monkeypatch):
+    from conftest import ROOT
+
+    import decide.robustness as rb
+
+    if case in ("fixed", "uncertain"):
+        sim = request.getfixturevalue(case)
+    else:
+        sim = simulate(Decision.from_yaml(ROOT / "data" / "cases" / f"{case}.yaml"), 2000, seed=5)
+    parts = rb._Parts(sim, None, None)
+    grid = np.linspace(0.0, np.log(rb.MAX_ODDS_RATIO), 61)
+    for i, k in zip(*np.nonzero(sim.model.applies)):
+        mask = np.zeros(sim.model.applies.shape)
+        mask[i, k] = 1.0
+        batched = parts.means_along(mask, -grid)
+        looped = np.array([parts.means(-t * mask) for t in grid])
+        np.testing.assert_allclose(batched, looped, rtol=1e-12, atol=1e-9)
+    new = robustness_margins(sim)
+    monkeypatch.setattr(rb, "_first_switch", _loop_first_switch)
+    old = robustness_margins(sim)
+    assert list(new.columns) == list(old.columns)
+    for column in new.columns:
+        if new[column].dtype.kind == "f":
+            np.testing.assert_allclose(new[column], old[column], rtol=1e-7, atol=1e-9, err_msg=column)
+        else:
+            assert new[column].tolist() == old[column].tolist(), column
