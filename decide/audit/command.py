@@ -68,31 +68,36 @@ def _check_arguments(args) -> None:
                           "--threshold, --score, --flag and --outcome")
 
 
+def _data_of(args):
+    """What to audit, and the input files no output may replace (None: the files the path or pattern names)."""
+    if args.data is None:
+        raise DecideError("give the data to audit: a CSV or Parquet file, or a pattern such as 'data/*.parquet'")
+    return args.data, None
+
+
 def cmd_audit(args) -> int:
-    from decide.audit.counting import count_rows
+    from decide.audit.counting import count
     from decide.audit.rates import audit_counts
-    from decide.audit.reading import read_referrals
+    from decide.audit.reading import file_paths, read_referrals
     from decide.audit.report import output_paths, plain_summary, write_report
     from decide.files import plan_outputs
 
     _check_arguments(args)
     ranges, default = _label_bias_spec(args.label_bias)
+    data, inputs = _data_of(args)
+    inputs = inputs if inputs is not None else file_paths(data)
     # Every output path is checked before anything is read or written: a refusal leaves nothing behind.
-    plan_outputs(output_paths(args.output, not args.no_csv), inputs=[args.data], force=args.force)
+    plan_outputs(output_paths(args.output, not args.no_csv), inputs=inputs, force=args.force)
     notes: list[str] = []
     groups = args.group
     if args.counts:
-        table = read_referrals(args.data, [*groups, "flag", "outcome", "n"], optional=["score", "score_sum"],
+        table = read_referrals(data, [*groups, "flag", "outcome", "n"], optional=["score", "score_sum"],
                                delimiter=args.delimiter, encoding=args.encoding, string_columns=groups, notes=notes)
         counts = table
-    else:
-        needed = [c for c in [args.score, args.outcome, args.flag, *groups] if c]
-        table = read_referrals(args.data, needed, delimiter=args.delimiter, encoding=args.encoding,
-                               string_columns=groups, notes=notes)
-        counts = count_rows(table, score=args.score, outcome=args.outcome, group=groups, threshold=args.threshold,
-                            flag=args.flag, score_range=args.score_range, drop_missing=args.drop_missing,
-                            source=str(args.data))
-        counts.notes[:0] = notes
+    else:  # counted where the data live: a file is never loaded whole (see decide.audit.counting.count)
+        counts = count(data, score=args.score, outcome=args.outcome, group=groups, threshold=args.threshold,
+                       flag=args.flag, score_range=args.score_range, drop_missing=args.drop_missing,
+                       source=str(args.data), delimiter=args.delimiter, encoding=args.encoding)
     result = audit_counts(counts, reference=args.reference, group=groups, prior=args.prior, interval=args.interval,
                           draws=args.draws, seed=args.seed, ratio_band=tuple(args.ratio_band),
                           difference_band=args.difference_band, decisive=args.decisive, bands=args.bands)
@@ -109,7 +114,7 @@ def cmd_audit(args) -> int:
     for note in result.notes:
         print(f"decide audit: warning: {note}", file=sys.stderr)
     command = "decide audit " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
-    written = write_report(result, lb, args.output, force=args.force, csv=not args.no_csv, inputs=[args.data],
+    written = write_report(result, lb, args.output, force=args.force, csv=not args.no_csv, inputs=inputs,
                            intervention=args.intervention, title=args.title, command=command)
     for line in plain_summary(result, lb, args.intervention)[2:5]:
         print("- " + line)
@@ -122,7 +127,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("audit", help=help_text, description=help_text + ". Example: decide audit "
                               "data/synthetic/referrals.csv --score risk_score --outcome re_referred --group deprivation "
                               "--threshold 0.3 --reference 'less deprived' -o audit.html")
-    p.add_argument("data", help="CSV file: one row per referral (or, with --counts, a table of counts)")
+    p.add_argument("data", nargs="?", help="CSV or Parquet file, or a pattern of them in quotes ('data/*.parquet'): "
+                   "one row per referral, counted where it lies without loading it (with --counts: a CSV table of counts)")
     p.add_argument("--score", help="column holding the tool's score")
     p.add_argument("--outcome", help="column holding the recorded outcome, 0/1 (e.g. re-referral)")
     p.add_argument("--group", action="append", required=True, metavar="COLUMN",

@@ -454,113 +454,70 @@ def _examples(table, expr, where) -> list:
     return sorted(got.tolist(), key=str)
 
 
-def _binary_expr(table, column: str, source: str, drop_missing: bool):
-    """A 0/1 column as an expression (NULL where missing), and whether any row is missing; refuses other values
-    with their count and examples, found by one query."""
+def _binary_parts(table, column: str) -> dict:
+    """A 0/1 column on the engine: its value (0/1), and which rows are missing or hold something else."""
     import ibis
 
     col = table[column]
     dtype = col.type()
     if dtype.is_boolean():
-        value, missing = col.cast("int8"), col.isnull()
-        bad = ibis.literal(False)
-    elif dtype.is_integer():
-        value, missing = col.cast("int8"), col.isnull()
-        bad = col.notnull() & ~col.isin([0, 1])
-    elif dtype.is_numeric():
+        return dict(value=col.cast("int8"), missing=col.isnull(), bad=ibis.literal(False), raw=col)
+    if dtype.is_integer():
+        return dict(value=col.cast("int8"), missing=col.isnull(), bad=col.notnull() & ~col.isin([0, 1]), raw=col)
+    if dtype.is_numeric():
         x = col.cast("float64")
         missing = x.isnull() | x.isnan()
-        bad = ~missing & (x != 0.0) & (x != 1.0)
-        value = ibis.ifelse(x == 1.0, 1, 0).cast("int8")
-    else:
-        key = col.cast("string").strip().lower()
-        missing = col.isnull()
-        is_true, is_false = key.isin(sorted(_TRUE)), key.isin(sorted(_FALSE))
-        bad = col.notnull() & ~is_true & ~is_false
-        value = ibis.ifelse(is_true, 1, 0).cast("int8")
-    stats = table.aggregate(bad=bad.cast("int64").sum(), missing=missing.cast("int64").sum()).execute().iloc[0]
-    n_bad, n_missing = int(stats["bad"] or 0), int(stats["missing"] or 0)
-    if n_bad:
-        found = _examples(table, col, bad)
-        raise DecideError(f"column '{column}' must be binary (1 = yes, 0 = no; true/false and yes/no are also read), "
-                          f"but {n_bad} row(s) hold other values, e.g. {_listing(found, EXAMPLES)} (in {source}). "
-                          "Recode it so 1 means the event happened")
-    if n_missing and not drop_missing:
-        raise DecideError(f"column '{column}' is empty in {n_missing} row(s) (in {source}); "
-                          "fill them in, or pass --drop-missing to leave those rows out (and say so in the write-up)")
-    return ibis.ifelse(missing, ibis.null("int8"), value) if n_missing else value, missing if n_missing else None
+        return dict(value=ibis.ifelse(x == 1.0, 1, 0).cast("int8"), missing=missing,
+                    bad=~missing & (x != 0.0) & (x != 1.0), raw=col)
+    key = col.cast("string").strip().lower()
+    is_true, is_false = key.isin(sorted(_TRUE)), key.isin(sorted(_FALSE))
+    return dict(value=ibis.ifelse(is_true, 1, 0).cast("int8"), missing=col.isnull(),
+                bad=col.notnull() & ~is_true & ~is_false, raw=col)
 
 
-def _score_expr(table, column: str, source: str, score_range, drop_missing: bool, rows: int):
-    """The score as a float expression, and the missing-row condition (None when none); refuses text, infinite or
-    out-of-range scores with counts and examples, found by queries."""
+def _score_parts(table, column: str, score_range) -> dict:
+    """The score on the engine as a float, and which rows are not numbers, missing, infinite or out of range."""
     col = table[column]
     dtype = col.type()
     if dtype.is_boolean():
         raise DecideError(f"column '{column}' holds true/false values; pass it as --flag, not --score")
     if dtype.is_numeric():
-        s = col.cast("float64")
+        s, not_number = col.cast("float64"), None
     else:
         s = col.cast("string").strip().try_cast("float64")
-        not_number = s.isnull() & col.notnull() & (col.cast("string").strip() != "")
-        n_bad = int(table.aggregate(k=not_number.cast("int64").sum()).execute()["k"].iloc[0] or 0)
-        if n_bad:
-            raise DecideError(f"column '{column}' must hold numbers (the tool's score), but {n_bad} row(s) do not, "
-                              f"e.g. {_listing(_examples(table, col, not_number), EXAMPLES)} (in {source})")
+        not_number = s.isnull() & col.notnull()
     nan = s.isnull() | s.isnan()
     inf = ~nan & s.isinf()
     finite = ~nan & ~inf
-    agg = dict(nan=nan.cast("int64").sum(), inf=inf.cast("int64").sum())
-    if score_range is not None:
-        lo, hi = check_score_range(score_range)
-        out = finite & ((s < lo) | (s > hi))
-    else:
-        lo, hi = 0.0, 1.0
-        out = finite & ((s < 0.0) | (s > 1.0))
-    agg.update(out=out.cast("int64").sum(), out_min=s.min(where=out), out_max=s.max(where=out),
-               finite=finite.cast("int64").sum())
-    st = table.aggregate(**agg).execute().iloc[0]
-    n_nan, n_inf, n_out, n_finite = (int(st[k] or 0) for k in ("nan", "inf", "out", "finite"))
-    if n_nan + n_inf and (not drop_missing or n_inf):
-        what = "infinite" if n_inf else "empty or not a number"
-        raise DecideError(f"column '{column}' is {what} in {n_inf or n_nan} row(s) (in {source}); "
-                          "every referral needs a score: fill them in, or pass --drop-missing to leave those rows out")
-
-    def share(k: int) -> str:
-        return f"{k} ({k / rows:.0%})" if k / rows >= 0.01 else f"{k}"
-
-    if n_out:
-        examples = ", ".join(f"{v:g}" for v in _examples(table, s, out))
-        if score_range is not None:
-            raise DecideError(f"column '{column}': {share(n_out)} score(s) outside the stated range [{lo:g}, {hi:g}] "
-                              f"(lowest {st['out_min']:g}, highest {st['out_max']:g}), e.g. {examples} (in {source}); "
-                              "correct them, or state the score's real range with --score-range LOW HIGH")
-        inside = (n_finite - n_out) / n_finite
-        if PROBABILITY_LIKE <= inside < 1:
-            raise DecideError(f"column '{column}': nearly every score lies between 0 and 1, as a probability does, but "
-                              f"{share(n_out)} do not (lowest {st['out_min']:g}, highest {st['out_max']:g}), e.g. {examples} "
-                              f"(in {source}). If the score is a probability these are errors: correct them. If the "
-                              "tool's scale is wider, say so with --score-range LOW HIGH")
-    return s, (nan if n_nan else None)
+    lo, hi = check_score_range(score_range) if score_range is not None else (0.0, 1.0)
+    return dict(value=s, raw=col, not_number=not_number, nan=nan, inf=inf, finite=finite,
+                out=finite & ((s < lo) | (s > hi)), lo=lo, hi=hi)
 
 
-def _grid(table, s, lo: float, hi: float, max_bins: int):
-    """The same score bins as :func:`_score_bins`, decided by one query: (code expression, bin scores, exact)."""
+def _grid_checks(s, kept) -> dict:
+    """For each number of decimals, the largest distance of a score (times 10^decimals) from a whole number:
+    with the lowest and highest score this decides the bins exactly as :func:`_score_bins` does."""
     import ibis
 
-    checks = {}
+    out = {}
+    for decimals in range(0, 7):
+        x = s * (10.0 ** decimals)
+        safe = x.abs() < 2.0 ** 62  # rounding goes through a whole number; larger scores are not on this grid
+        out[f"dev{decimals}"] = ibis.ifelse(safe, (x - ibis.ifelse(safe, x, 0.0).round(0).cast("float64")).abs(),
+                                            1.0).max(where=kept)
+    return out
+
+
+def _bins(st, s, lo: float, hi: float, max_bins: int):
+    """The bin code expression, each bin's score, whether the bins are exact, and the in-band fraction expression."""
+    import ibis
+
     for decimals in range(0, 7):
         scale = 10.0 ** decimals
         if (hi - lo) * scale + 1 > max(max_bins, 2001):
             break
-        if max(abs(lo), abs(hi)) * scale >= 2.0 ** 62:  # too large to round through a whole number
-            break
-        checks[decimals] = ((s * scale) - (s * scale).round(0).cast("float64")).abs().max()
-    found = table.aggregate(**{f"d{k}": v for k, v in checks.items()}).execute().iloc[0] if checks else {}
-    for decimals in checks:
-        scale = 10.0 ** decimals
         tol = 1e-6 * max(1.0, abs(lo) * scale, abs(hi) * scale)
-        if float(found[f"d{decimals}"]) <= tol:
+        if float(st[f"dev{decimals}"]) <= tol:
             base = float(np.rint(lo * scale))
             codes = ((s * scale).round(0).cast("float64") - base).cast("int64")
             k = int(np.rint(hi * scale) - base) + 1
@@ -574,15 +531,54 @@ def _grid(table, s, lo: float, hi: float, max_bins: int):
     return codes, lo + width * (np.arange(max_bins) + 0.5), False, fraction
 
 
+def _refuse_binary(table, column, parts, n_bad, n_missing, drop_missing, source) -> None:
+    if n_bad:
+        found = _examples(table, parts["raw"], parts["bad"])
+        raise DecideError(f"column '{column}' must be binary (1 = yes, 0 = no; true/false and yes/no are also read), "
+                          f"but {n_bad} row(s) hold other values, e.g. {_listing(found, EXAMPLES)} (in {source}). "
+                          "Recode it so 1 means the event happened")
+    if n_missing and not drop_missing:
+        raise DecideError(f"column '{column}' is empty in {n_missing} row(s) (in {source}); "
+                          "fill them in, or pass --drop-missing to leave those rows out (and say so in the write-up)")
+
+
+def _refuse_score(table, column, parts, st, score_range, drop_missing, rows, source) -> None:
+    if parts["not_number"] is not None and int(st["s_not_number"]):
+        n_bad = int(st["s_not_number"])
+        raise DecideError(f"column '{column}' must hold numbers (the tool's score), but {n_bad} row(s) do not, "
+                          f"e.g. {_listing(_examples(table, parts['raw'], parts['not_number']), EXAMPLES)} (in {source})")
+    n_nan, n_inf = int(st["s_nan"]), int(st["s_inf"])
+    if n_nan and (not drop_missing or n_inf) or n_inf:
+        what = "infinite" if n_inf else "empty or not a number"
+        raise DecideError(f"column '{column}' is {what} in {n_inf or n_nan} row(s) (in {source}); "
+                          "every referral needs a score: fill them in, or pass --drop-missing to leave those rows out")
+    n_out, n_finite = int(st["s_out"]), int(st["s_finite"])
+    if not n_out:
+        return
+    share = f"{n_out} ({n_out / rows:.0%})" if n_out / rows >= 0.01 else f"{n_out}"
+    examples = ", ".join(f"{v:g}" for v in _examples(table, parts["value"], parts["out"]))
+    span = f"lowest {float(st['s_out_min']):g}, highest {float(st['s_out_max']):g}"
+    if score_range is not None:
+        raise DecideError(f"column '{column}': {share} score(s) outside the stated range [{parts['lo']:g}, {parts['hi']:g}] "
+                          f"({span}), e.g. {examples} (in {source}); "
+                          "correct them, or state the score's real range with --score-range LOW HIGH")
+    if PROBABILITY_LIKE <= (n_finite - n_out) / n_finite < 1:
+        raise DecideError(f"column '{column}': nearly every score lies between 0 and 1, as a probability does, but "
+                          f"{share} do not ({span}), e.g. {examples} (in {source}). If the score is a probability these "
+                          "are errors: correct them. If the tool's scale is wider, say so with --score-range LOW HIGH")
+
+
 def count_table(table, *, score: str | None, outcome: str, group, threshold: float | None = None,
                 flag: str | None = None, score_range=None, drop_missing: bool = False, max_bins: int = 1000,
                 source: str | None = None) -> Counts:
     """Count referrals by group, score, flag and recorded outcome inside the engine that holds them.
 
-    ``table`` is an Ibis table on any backend (DuckDB, PostgreSQL, Spark...). The same checks as
-    :func:`count_rows`, each a query that returns a handful of numbers (counts of offending rows, the
-    lowest and highest score, a few example values), then one ``GROUP BY``; no row comes back to
-    Python. The result is the same count table :func:`count_rows` makes from the same rows.
+    ``table`` is an Ibis table on any backend (DuckDB, PostgreSQL, Spark...). Two passes over the
+    rows: one aggregate query returns every number the checks need (counts of missing and offending
+    values, the lowest and highest score, the share flagged, how close the scores lie to a grid),
+    then one ``GROUP BY`` makes the count table; only when a check refuses does a third query fetch
+    a few example values for the message. No row comes back to Python. The result is the table
+    :func:`count_rows` makes from the same rows, value for value.
     """
     import ibis
 
@@ -592,48 +588,43 @@ def count_table(table, *, score: str | None, outcome: str, group, threshold: flo
         raise DecideError("name at least one group column (--group COLUMN)")
     threshold, score_range = _check_request(list(table.columns), source, score=score, outcome=outcome, groups=groups,
                                             threshold=threshold, flag=flag, score_range=score_range)
-    rows = int(table.count().execute())
+    yp = _binary_parts(table, outcome)
+    sp = _score_parts(table, score, score_range) if score is not None else None
+    fp = _binary_parts(table, flag) if flag is not None else None
+    missing = [yp["missing"]] + ([sp["nan"]] if sp else []) + ([fp["missing"]] if fp else [])
+    dropped = ibis.or_(*missing) if len(missing) > 1 else missing[0]
+    kept = ~dropped
+    agg = dict(rows=table.count(), kept=table.count(where=kept), y_bad=table.count(where=yp["bad"]),
+               y_missing=table.count(where=yp["missing"]), y_sum=yp["value"].cast("int64").sum(where=kept))
+    if fp:
+        agg.update(f_bad=table.count(where=fp["bad"]), f_missing=table.count(where=fp["missing"]),
+                   f_sum=fp["value"].cast("int64").sum(where=kept))
+    if sp:
+        s = sp["value"]
+        agg.update(s_nan=table.count(where=sp["nan"]), s_inf=table.count(where=sp["inf"]), s_out=table.count(where=sp["out"]),
+                   s_out_min=s.min(where=sp["out"]), s_out_max=s.max(where=sp["out"]),
+                   s_finite=table.count(where=sp["finite"]), s_min=s.min(where=kept), s_max=s.max(where=kept),
+                   **_grid_checks(s, kept))
+        if sp["not_number"] is not None:
+            agg["s_not_number"] = table.count(where=sp["not_number"])
+        if threshold is not None:
+            agg["t_sum"] = table.count(where=kept & (s >= threshold))
+    st = table.aggregate(**agg).execute().iloc[0]
+    rows, n_kept, y_sum = int(st["rows"]), int(st["kept"]), int(st["y_sum"] or 0)
     if rows == 0:
         raise DecideError(f"{source} has no rows")
+    _refuse_binary(table, outcome, yp, int(st["y_bad"]), int(st["y_missing"]), drop_missing, source)
+    if sp:
+        _refuse_score(table, score, sp, st, score_range, drop_missing, rows, source)
+    if fp:
+        _refuse_binary(table, flag, fp, int(st["f_bad"]), int(st["f_missing"]), drop_missing, source)
     notes: list[str] = []
-    y, missing = _binary_expr(table, outcome, source, drop_missing)
-    drops = [missing]
-    s = f = None
-    if score is not None:
-        s, miss = _score_expr(table, score, source, score_range, drop_missing, rows)
-        drops.append(miss)
-    if flag is not None:
-        f, miss = _binary_expr(table, flag, source, drop_missing)
-        drops.append(miss)
-    drops = [d for d in drops if d is not None]
-    cols = dict(y=y)
-    if s is not None:
-        cols["s"] = s
-    if f is not None:
-        cols["f"] = f
-    for i, g in enumerate(groups):
-        gcol = table[g]
-        if gcol.type().is_floating():
-            gcol = ibis.ifelse(gcol.isnan(), ibis.null(gcol.type()), gcol)
-        cols[f"g{i}"] = gcol
-    work = table.select(**cols)
-    kept = rows
-    if drops:
-        dropped = ibis.or_(*drops) if len(drops) > 1 else drops[0]
-        work = table.filter(~dropped).select(**cols)
-        kept = int(work.count().execute())
-        notes.append(f"{rows - kept} of {rows} row(s) left out because the score, outcome or flag was empty "
+    if n_kept < rows:
+        notes.append(f"{rows - n_kept} of {rows} row(s) left out because the score, outcome or flag was empty "
                      "(--drop-missing)")
-        if kept == 0:
+        if n_kept == 0:
             raise DecideError(f"{source}: no rows left after leaving out the empty ones")
-    agg = dict(y_sum=work.y.cast("int64").sum())
-    if s is not None:
-        agg.update(s_min=work.s.min(), s_max=work.s.max())
-    if f is not None:
-        agg.update(f_sum=work.f.cast("int64").sum())
-    st = work.aggregate(**agg).execute().iloc[0]
-    y_sum = int(st["y_sum"] or 0)
-    if s is not None:
+    if sp:
         lo_s, hi_s = float(st["s_min"]), float(st["s_max"])
     if threshold is not None:
         if score_range is not None:
@@ -647,44 +638,52 @@ def count_table(table, *, score: str | None, outcome: str, group, threshold: flo
             scale = f"the range of the scores, {lo:g} to {hi:g} (pass --score-range LOW HIGH to state the tool's own)"
         if not lo <= threshold <= hi:
             raise DecideError(f"--threshold {threshold:g} is outside {scale}: choose a threshold inside it")
-        work = work.mutate(f=(work.s >= threshold).cast("int8"))
         if lo_s == hi_s:
             raise DecideError(f"column '{score}' holds the same score, {lo_s:g}, for every referral: it cannot tell "
                               "families apart, so there is nothing to audit; check that --score names the tool's score")
-        f_sum = int(work.aggregate(k=work.f.cast("int64").sum()).execute()["k"].iloc[0] or 0)
-        share = f_sum / kept
+        f_sum = int(st["t_sum"])
+        share = f_sum / n_kept
         if 0 < share < 1 and not 0.05 <= share <= 0.95:
             notes.append(f"--threshold {threshold:g} flags {share:.1%} of referrals (the scores run from {lo_s:g} to "
                          f"{hi_s:g}): check that it is on the score's own scale")
-        if f_sum in (0, kept):
+        if f_sum in (0, n_kept):
             raise DecideError(f"--threshold {threshold:g} flags {'nobody' if f_sum == 0 else 'everybody'} (the scores run "
                               f"from {lo_s:g} to {hi_s:g}): an audit compares flagged with unflagged families, so "
                               f"choose a threshold above {lo_s:g} and at most {hi_s:g}")
+        flag_expr = (sp["value"] >= threshold).cast("int8")
     else:
         f_sum = int(st["f_sum"] or 0)
-        if f_sum in (0, kept):
+        if f_sum in (0, n_kept):
             raise DecideError(f"column '{flag}' is {0 if f_sum == 0 else 1} for every referral: "
                               f"{'nobody' if f_sum == 0 else 'everybody'} is flagged, so there is nothing to compare; "
                               "check that --flag names the tool's flag or decision")
-    if y_sum in (0, kept):
+        flag_expr = fp["value"]
+    if y_sum in (0, n_kept):
         raise DecideError(f"column '{outcome}' is {0 if y_sum == 0 else 1} for every referral: with "
                           f"{'no' if y_sum == 0 else 'every'} family having the outcome, error rates cannot be measured; "
                           "check that --outcome names the recorded outcome (1 = it happened)")
+    cols = dict(y=yp["value"], f=flag_expr)
     fraction = None
-    if s is not None:
-        codes, bin_scores, exact, fraction = _grid(work, work.s, lo_s, hi_s, max_bins)
-        work = work.mutate(b=codes, **({"frac": fraction} if fraction is not None else {}))
+    if sp:
+        codes, bin_scores, exact, fraction = _bins(st, sp["value"], lo_s, hi_s, max_bins)
+        cols["b"] = codes
+        if fraction is not None:
+            cols["frac"] = fraction
     else:
-        work = work.mutate(b=ibis.literal(0).cast("int64"))
+        cols["b"] = ibis.literal(0).cast("int64")
         bin_scores, exact = np.array([np.nan]), True
-    keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
+    for i, g in enumerate(groups):
+        gcol = table[g]
+        if gcol.type().is_floating():
+            gcol = ibis.ifelse(gcol.isnan(), ibis.null(gcol.type()), gcol)
+        cols[f"g{i}"] = gcol
+    work = (table.filter(kept) if n_kept < rows else table).select(**cols)
     sums = dict(n=work.count())
     if fraction is not None:
         sums["frac"] = work.frac.sum()
-    got = work.group_by(keys).aggregate(**sums).execute()
-    return _assemble(got, groups, bin_scores, exact, fraction is not None, lo_s if s is not None else 0.0,
-                     hi_s if s is not None else 0.0, max_bins, s is not None, threshold, flag, score, outcome, source,
-                     kept, notes)
+    got = work.group_by([f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]).aggregate(**sums).execute()
+    return _assemble(got, groups, bin_scores, exact, fraction is not None, lo_s if sp else 0.0, hi_s if sp else 0.0,
+                     max_bins, sp is not None, threshold, flag, score, outcome, source, n_kept, notes)
 
 
 def _assemble(got: pd.DataFrame, groups, bin_scores, exact, continuous, lo, hi, max_bins, has_score, threshold, flag,
