@@ -55,7 +55,21 @@ def cmd_check(args) -> int:
     n_out = sum(len(o.outcomes) for o in d.options)
     print(f"{args.case}: valid. {len(d.options)} options, {n_out} outcomes, {len(d.quantities)} shared quantities, "
           f"{len(d.factors)} factors, {len(d.known)} items of evidence; decided {d.date} by {', '.join(d.decided_by)}.")
+    later = len(d.learned_after)
+    if later:
+        print(f"{later} item{'s' if later != 1 else ''} of evidence learned after the decision: kept for the review, "
+              "left out of the analysis.")
+    _print_warnings(d)
     return 0
+
+
+def _print_warnings(d) -> None:
+    """The case's warnings, after the result they qualify (they never change the exit status)."""
+    from decide.errors import warnings_text
+
+    text = warnings_text(d.warnings())
+    if text:
+        print(text)
 
 
 def cmd_compare(args) -> int:
@@ -79,6 +93,8 @@ def cmd_compare(args) -> int:
         print(f"wrote {args.csv}")
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(_plain_table(table).to_string())
+    print(horizons_line(d))
+    _print_warnings(d)
     settings = f"harm weight {d.values.harm_weight:g}, {args.draws} draws, seed {args.seed}"
     top = lead(sim)
     if len(top.tied) > 1:
@@ -88,6 +104,15 @@ def cmd_compare(args) -> int:
     else:
         print(f"\nHighest expected value: {top.best}, {top.lead:.1f} points ahead of {top.runner_up} ({settings})")
     return 0
+
+
+def horizons_line(d) -> str:
+    """The spans the options' chances are judged over, one line: a comparison means little without them."""
+    per_option = []
+    for o in d.options:
+        spans = list(dict.fromkeys(x.horizon for x in sorted(o.outcomes, key=lambda x: -x.horizon_years)))
+        per_option.append(f"{o.name} over " + (spans[0] if len(spans) == 1 else ", ".join(spans[:-1]) + " and " + spans[-1]))
+    return "Chances judged over: " + "; ".join(per_option) + "."
 
 
 def _plain_table(table):
@@ -180,6 +205,9 @@ COMMAND_MODULES: list[str] = [
     "decide.audit.command",
     "decide.record",
     "decide.case_report",
+    "decide.schema",
+    "decide.starter",
+    "decide.workshop.command",
 ]
 
 #: Each command a module in COMMAND_MODULES adds -> (module, its one-line help), so that listing the
@@ -197,6 +225,12 @@ COMMAND_INDEX: dict[str, tuple[str, str]] = {
     "report": ("decide.case_report",
                "write a case report (HTML): which option looks best and how sure we are, what would change it, "
                "whether to decide now or find out more, and how robust the choice is"),
+    "schema": ("decide.schema", "write the JSON Schema of a case file, for editors that check YAML as you type"),
+    "reference": ("decide.schema", "write the case-file reference (Markdown): every field, the verbal scales, "
+                  "horizons, sharing judgements"),
+    "new": ("decide.starter", "write a commented starting case file (never over an existing file)"),
+    "workshop": ("decide.workshop.command", "run an elicitation workshop in the browser: practitioners judge, see the "
+                 "group, revise; writes a new case file"),
 }
 
 

@@ -47,3 +47,28 @@ class CaseError(DecideError):
         head = f"{source}: {n} problem{'s' if n != 1 else ''} found"
         body = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{head}\n{body}")
+
+
+@dataclass(frozen=True)
+class CaseWarning:
+    """Something in a valid case that is probably not what its writer meant: the case is used as
+    written, but a reader should look (the CLI and the report show these, exit status stays 0)."""
+
+    where: str  # the field, e.g. "values.harm_weight"
+    message: str  # what looks wrong, in words
+    fix: str  # what to do about it (may hold a few lines of YAML to copy)
+    line: int | None = None  # line in the file, when known
+    loc: tuple = ()  # the field's path in the case, for tools
+
+    def __str__(self) -> str:
+        at = f"line {self.line}, " if self.line else ""
+        return f"{at}{self.where}: {self.message}; {self.fix}"
+
+
+def warnings_text(warnings: list[CaseWarning]) -> str:
+    """Warnings as the command line prints them: a count, then one item each (YAML to copy indented)."""
+    if not warnings:
+        return ""
+    n = len(warnings)
+    items = ["  - " + str(w).replace("\n", "\n      ") for w in warnings]
+    return f"{n} warning{'s' if n != 1 else ''} (the case is valid and used as written; look at these):\n" + "\n".join(items)

@@ -11,6 +11,8 @@ import datetime as dt
 import difflib
 import numbers
 import re
+import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
@@ -19,7 +21,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Di
                       model_validator)
 from pydantic_core import PydanticCustomError
 
-from decide.errors import CaseError, Problem
+from decide.errors import CaseError, CaseWarning, Problem
 from decide.judge import NUMBER_LIMIT, Count, Judgement, Kind, Number, Positive, median_is_clearly, support
 
 #: Text that spreadsheets and pandas write for a missing or impossible number: as a name it is
@@ -98,6 +100,72 @@ def _day(value):
 Day = Annotated[dt.date, BeforeValidator(_day)]
 
 
+# --- horizons: the time span a chance is judged over ----------------------------------------------
+
+#: Length of each unit a horizon may be given in, in years (a year of 365.25 days, a month a twelfth of a year).
+HORIZON_UNITS = {"day": 1 / 365.25, "week": 7 / 365.25, "month": 1 / 12, "year": 1.0}
+#: How each unit may be written (singular, plural and the usual abbreviations).
+_UNIT_SPELLINGS = {
+    "day": ("d", "day", "days"),
+    "week": ("w", "wk", "wks", "week", "weeks"),
+    "month": ("m", "mo", "mos", "mth", "mths", "month", "months"),
+    "year": ("y", "yr", "yrs", "year", "years"),
+}
+_UNIT_OF = {spelling: unit for unit, spellings in _UNIT_SPELLINGS.items() for spelling in spellings}
+#: Numbers a horizon may give in words ("six months", "a year").
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+#: Longest horizon accepted, in years: a child's whole life and more; beyond it a span is a slip.
+MAX_HORIZON_YEARS = 100
+#: Two horizons this close (relative difference) are the same span written differently ("52 weeks", "1 year").
+SAME_HORIZON = 0.01
+HORIZON_FORMS = "give a horizon such as '2 years', '18 months' or '26 weeks' (a number, then days, weeks, months or years)"
+_HORIZON = re.compile(r"^(?:(?:within|over|for)\s+)?(?P<number>\d+(?:\.\d+)?|\.\d+|[a-z]+)\s*-?\s*(?P<unit>[a-z]+)\.?$")
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """A time span as the case wrote it ('18 months') and its length in years (1.5), so spans
+    written differently can be compared."""
+
+    text: str
+    number: float
+    unit: str  # day, week, month or year
+    years: float
+
+    def __str__(self) -> str:
+        return self.text
+
+    def same_span(self, other: "Horizon") -> bool:
+        return abs(self.years - other.years) <= SAME_HORIZON * max(self.years, other.years)
+
+
+def parse_horizon(text: str) -> Horizon:
+    """Read a horizon such as '2 years', '18 months', '26 wk' or 'six months'; ValueError if it is not one."""
+    if not isinstance(text, str):
+        raise ValueError(f"a horizon is text, not {type(text).__name__}; {HORIZON_FORMS}")
+    clean = " ".join(text.strip().lower().split())
+    m = _HORIZON.match(clean)
+    unit = _UNIT_OF.get(m["unit"]) if m else None
+    number_text = m["number"] if m else ""
+    number = NUMBER_WORDS.get(number_text) if number_text.isalpha() else float(number_text) if m else None
+    if unit is None or number is None:
+        raise ValueError(f"'{text.strip()}' is not a time span decide can read; {HORIZON_FORMS}")
+    years = number * HORIZON_UNITS[unit]
+    if not 0 < years <= MAX_HORIZON_YEARS:
+        raise ValueError(f"'{text.strip()}' is {'no time at all' if years == 0 else 'longer than a lifetime'}; a horizon lies "
+                         f"above 0 and at most {MAX_HORIZON_YEARS} years; {HORIZON_FORMS}")
+    return Horizon(text.strip(), float(number), unit, years)
+
+
+def _horizon_text(text: str) -> str:
+    try:
+        parse_horizon(text)
+    except ValueError as exc:
+        raise PydanticCustomError("horizon", "{why}", {"why": str(exc)}) from None
+    return text
+
+
 class _Located(ValueError):
     """Problems found by a model-level check, each with the location of the field at fault
     (so the error names its line, not 'line 1, top level')."""
@@ -112,13 +180,21 @@ class _Strict(BaseModel):
 
 
 class EvidenceItem(_Strict):
-    """Something known on the day of the decision, with where it came from and how far to trust it."""
+    """Something known on the day of the decision, with where it came from and how far to trust it.
+
+    An item dated after the decision is refused unless marked ``learned_later`` (hindsight must not
+    inform the analysis); a marked item is kept in the file and shown in the review, never used.
+    """
 
     what: str = Field(description="what was known, in a sentence")
     source: str = Field(description="where it came from; say if it was seen only second-hand, e.g. '(seen in a secondary source)'")
     date: Day | None = Field(None, description="when it was written or learned (YYYY-MM-DD)")
     reliability: Literal["high", "medium", "low", "unknown"] = Field("unknown", description="how far to trust it")
     informs: list[Name] = Field(default_factory=list, description="quantities this evidence bears on")
+    learned_later: bool = Field(False, description="true if the decision-makers learned this only after the decision: it "
+                                "is kept in the file and shown in the review, but left out of the analysis (it may not "
+                                "inform a quantity). An item dated after the decision must be marked so; an item dated "
+                                "on or before it may be too (written then, but it reached them later)")
 
 
 class Quantity(_Strict):
@@ -134,15 +210,15 @@ class Quantity(_Strict):
     @model_validator(mode="after")
     def _has_judgement(self) -> "Quantity":
         if (self.judgement is None) == (self.judgements is None):
-            raise ValueError("give either 'judgement' (one) or 'judgements' (several, pooled), not both or neither")
+            raise _Located([((("judgements",) if self.judgements is not None else ()),
+                             "give either 'judgement' (one) or 'judgements' (several, pooled), not both or neither", None)])
         if self.judgements is not None and len(self.judgements) == 0:
-            raise ValueError("'judgements' is empty; give at least one judgement")
-        for j in self.all_judgements:
-            if j.verbal is not None and self.kind != "probability":
-                raise ValueError(
-                    f"a verbal likelihood ('{j.verbal}') describes a probability, but this quantity's kind is "
-                    f"'{self.kind}'; use low/likely/high or a distribution instead"
-                )
+            raise _Located([(("judgements",), "'judgements' is empty; give at least one judgement", None)])
+        for j, judgement in enumerate(self.all_judgements):
+            if judgement.verbal is not None and self.kind != "probability":
+                raise _Located([(("judgement",) if self.judgement is not None else ("judgements", j),
+                    f"a verbal likelihood ('{judgement.verbal}') describes a probability, but this quantity's kind is "
+                    f"'{self.kind}'; use low/likely/high or a distribution instead", None)])
         return self
 
     @property
@@ -156,11 +232,22 @@ class Outcome(_Strict):
     name: Name = Field(description="what might happen, in a few words")
     kind: Literal["harm", "benefit"] = Field(description="whether it is a harm or a benefit to the child")
     chance: Input = Field(description="probability it happens within the horizon")
-    horizon: str = Field(min_length=1, description="e.g. '2 years'")
+    horizon: Annotated[str, AfterValidator(_horizon_text)] = Field(
+        min_length=1, description="the time span the chance is judged over: a number and days, weeks, months or years, "
+        "e.g. '2 years', '18 months', '26 weeks'; compare options over the same span")
     magnitude: Input = Field(description="how much it matters, on the decision's value scale")
     factors: list[Name] = Field(default_factory=list, description="risk/protective factors shifting the chance")
     description: str = Field("", description="more about the outcome, in words")
     source: str | None = Field(None, description="where the chance or magnitude comes from")
+
+    @property
+    def span(self) -> Horizon:
+        """The horizon as a duration (the text as written, and its length in years)."""
+        return parse_horizon(self.horizon)
+
+    @property
+    def horizon_years(self) -> float:
+        return self.span.years
 
 
 class Option(_Strict):
@@ -175,7 +262,12 @@ class Option(_Strict):
     def _some_outcomes(cls, v: list[Outcome]) -> list[Outcome]:
         if not v:
             raise ValueError("an option needs at least one outcome (a harm or a benefit); there is no safe option")
-        _no_duplicates([o.name for o in v], "outcome")
+        names = [o.name for o in v]
+        dups = _duplicates(names)
+        if dups:
+            i = names.index(dups[0], names.index(dups[0]) + 1)
+            raise _Located([((i, "name"), f"duplicate outcome name{'s' if len(dups) > 1 else ''} {dups}; "
+                             "each outcome needs its own name", None)])
         return v
 
 
@@ -203,10 +295,10 @@ class Values(_Strict):
     @model_validator(mode="after")
     def _ranges(self) -> "Values":
         if self.scale_max is not None and self.scale_min is not None and not self.scale_min < self.scale_max:
-            raise ValueError(f"need scale_min < scale_max, got {self.scale_min:g} and {self.scale_max:g}")
+            raise _Located([(("scale_max",), f"need scale_min < scale_max, got {self.scale_min:g} and {self.scale_max:g}", None)])
         lo, hi = self.harm_weight_range
         if not 0 < lo < hi:
-            raise ValueError(f"harm_weight_range needs 0 < low < high, got ({lo:g}, {hi:g})")
+            raise _Located([(("harm_weight_range",), f"harm_weight_range needs 0 < low < high, got ({lo:g}, {hi:g})", None)])
         return self
 
 
@@ -223,9 +315,9 @@ def inline_input_name(option: str, outcome: str, part: str) -> str:
 class Enquiry(_Strict):
     """Something that could be found out before deciding: an assessment, a drug test, a report.
 
-    It is taken to settle the inputs it ``informs`` (its value is then their EVPPI, the most it
-    could be worth); with ``cases`` it is a study of that many similar cases bearing on one rate
-    (its value is the EVSI). ``weeks`` is how long the decision would wait for it.
+    It is taken to settle the inputs it ``informs``: its value is the most that knowing them
+    could be worth (EVPPI). With ``cases`` it is a study of that many similar cases bearing on one
+    chance (EVSI). ``weeks`` is how long the decision would wait for it.
     """
 
     name: Name = Field(description="the enquiry, in a few words")
@@ -321,6 +413,14 @@ class Decision(_Strict):
                     if f not in factors:
                         add((*loc, "factors", k), f"{where} names factor '{f}', which is not defined" + _suggest(f, factors))
         for i, e in enumerate(self.known):
+            if e.date is not None and e.date > self.date and not e.learned_later:
+                add(("known", i, "date"), f"this item is dated {e.date}, after the decision was made on {self.date}: what was "
+                    "learned afterwards must not inform the decision (hindsight). If it was learned after the decision, "
+                    "mark it 'learned_later: true' (it is then kept but left out of the analysis, and the review shows it as "
+                    "learned later); if the date is wrong, correct it", str(e.date))
+            if e.learned_later and e.informs:
+                add(("known", i, "informs"), "this item was learned after the decision, so it cannot inform a quantity the "
+                    "decision used; remove 'informs' from it (the review shows it as learned later)")
             for j, name in enumerate(e.informs):
                 if name not in quantities:
                     add(("known", i, "informs", j),
@@ -427,6 +527,121 @@ class Decision(_Strict):
         elif value.form == "distribution" and support(value.distribution, value.params or {})[0] < 0:
             problems.append((loc, f"{where}: a {value.distribution} can go below 0; use Gamma or LogNormal, or low/likely/high", None))
 
+    # --- warnings: valid, but probably not what was meant ------------------------------------------
+
+    @property
+    def known_at_time(self) -> list[EvidenceItem]:
+        """The evidence the decision-makers had on the day: every item not marked as learned later."""
+        return [e for e in self.known if not e.learned_later]
+
+    @property
+    def learned_after(self) -> list[EvidenceItem]:
+        """Items learned only after the decision: kept for the review, left out of the analysis."""
+        return [e for e in self.known if e.learned_later]
+
+    def warnings(self) -> list[CaseWarning]:
+        """What in this valid case is probably not what its writer meant: outcomes compared over
+        different horizons, factors no outcome uses, a harm weight outside its own range, and the
+        same inline judgement written under several options (drawn independently, not shared).
+        Each names its field and, for a case read from YAML, its line."""
+        found = (self._horizon_warnings() + self._unused_factor_warnings() + self._harm_weight_warnings()
+                 + self._repeated_judgement_warnings())
+        root = _YAML_ROOTS.get(id(self))
+        data = self.model_dump(mode="python") if found else {}
+        out = []
+        for loc, message, fix in found:
+            node = _node_at(root, loc) if root is not None else None
+            out.append(CaseWarning(_where(loc, data), message, fix, node.start_mark.line + 1 if node is not None else None, loc))
+        return out
+
+    def _horizon_warnings(self) -> list[tuple[tuple, str, str]]:
+        """An outcome that several options share, judged over different spans under different options."""
+        places: dict[str, list[tuple[int, int]]] = {}
+        for i, o in enumerate(self.options):
+            for j, x in enumerate(o.outcomes):
+                places.setdefault(x.name, []).append((i, j))
+        found = []
+        for name, where in places.items():
+            groups: list[list[tuple[int, int]]] = []  # places judged over the same span
+            for i, j in where:
+                span = self.options[i].outcomes[j].span
+                group = next((g for g in groups if self.options[g[0][0]].outcomes[g[0][1]].span.same_span(span)), None)
+                if group is None:
+                    groups.append([(i, j)])
+                else:
+                    group.append((i, j))
+            if len(groups) < 2:
+                continue
+            outcome = self.options[groups[0][0][0]].outcomes[groups[0][0][1]]
+            groups.sort(key=lambda g: -self.options[g[0][0]].outcomes[g[0][1]].span.years)
+            spans = [self.options[g[0][0]].outcomes[g[0][1]].horizon for g in groups]
+            parts = [f"over {span} under {_quoted_and([self.options[i].name for i, _ in g])}" for span, g in zip(spans, groups)]
+            i, j = groups[1][0]
+            found.append((("options", i, "outcomes", j, "horizon"),
+                          f"the {outcome.kind} '{name}' is judged {_and_text(parts, ' but ')}: a chance over a longer span "
+                          "gives it more time to happen (or asks it to last longer), so the options' chances of it are not "
+                          "comparable unless the span makes no difference to it",
+                          f"judge it over the same span under every option (for example '{spans[-1]}' everywhere), or say in "
+                          "its description why the spans differ"))
+        return found
+
+    def _unused_factor_warnings(self) -> list[tuple[tuple, str, str]]:
+        used = {f for o in self.options for x in o.outcomes for f in x.factors}
+        return [(("factors", i, "name"), f"factor '{f.name}' is defined but no outcome names it under its factors, so it "
+                 "changes nothing", "add it to the factors of the outcomes it shifts, or remove it")
+                for i, f in enumerate(self.factors) if f.name not in used]
+
+    def _harm_weight_warnings(self) -> list[tuple[tuple, str, str]]:
+        v = self.values
+        lo, hi = v.harm_weight_range
+        if lo <= v.harm_weight <= hi:
+            return []
+        return [(("values", "harm_weight"),
+                 f"the harm weight {v.harm_weight:g} lies outside the range given for it ({lo:g} to {hi:g}); the "
+                 "sensitivity analysis sweeps that range, so the weight chosen is not among those it checks",
+                 f"widen the range to include {v.harm_weight:g}, or correct the weight")]
+
+    def _repeated_judgement_warnings(self) -> list[tuple[tuple, str, str]]:
+        """The same inline judgement under two or more options: each is drawn on its own, so the
+        options' uncertainty about it does not move together. Verbal terms are coarse, so the same
+        term for different outcomes is taken as chance; for the same outcome it is flagged too."""
+        groups: dict[tuple, list[tuple[int, int]]] = {}
+        for i, o in enumerate(self.options):
+            for j, x in enumerate(o.outcomes):
+                for part in ("chance", "magnitude"):
+                    ref = getattr(x, part)
+                    if isinstance(ref, Judgement):
+                        key = (part, ref.model_dump_json(), x.name if ref.verbal is not None else None)
+                        groups.setdefault(key, []).append((i, j))
+        found = []
+        taken = {q.name for q in self.quantities} | {f.name for f in self.factors}
+        for (part, _, _), where in groups.items():
+            if len({i for i, _ in where}) < 2:
+                continue
+            first = self.options[where[0][0]].outcomes[where[0][1]]
+            judgement = getattr(first, part)
+            kind = "probability" if part == "chance" else "magnitude"
+            name = (f"chance of {first.name}" if part == "chance" else f"{first.kind} of {first.name}")[:100]
+            while name in taken:
+                name += " (shared)"
+            outcomes = {self.options[i].outcomes[j].name for i, j in where}
+            listed = (f"for '{first.name}' under {_quoted_and([self.options[i].name for i, _ in where])}" if len(outcomes) == 1
+                      else "under " + _and_text([f"'{self.options[i].name}' (for '{self.options[i].outcomes[j].name}')"
+                                                 for i, j in where]))
+            snippet = yaml.safe_dump([{"name": name, "kind": kind, "judgement": _plain_numbers(
+                judgement.model_dump(exclude_defaults=True, exclude_none=True))}], sort_keys=False, allow_unicode=True,
+                default_flow_style=None, width=1000)
+            i, j = where[1]
+            found.append((("options", i, "outcomes", j, part),
+                          f"the same {part} judgement is written {listed}: each "
+                          "copy is drawn on its own, so the options' uncertainty about it does not move together (in a "
+                          "possible world where it is high for one option it may be low for another), which can make the "
+                          "options look more or less different than they are",
+                          "if it is one unknown, share one quantity: add this under quantities,\n"
+                          + snippet.rstrip() + f"\nand write '{part}: {yaml.safe_dump(name, width=1000).removesuffix(chr(10) + '...' + chr(10)).strip()}' "
+                          "in place of the judgement under each of those outcomes"))
+        return found
+
     # --- helpers used by later stages ---------------------------------------------------------
 
     def input_names(self) -> list[str]:
@@ -515,15 +730,46 @@ class Decision(_Strict):
     @classmethod
     def from_dict(cls, data: dict, source: str = "case", _root=None) -> "Decision":
         try:
-            return cls.model_validate(data)
+            decision = cls.model_validate(data)
         except ValidationError as exc:
             raise CaseError(_problems(exc, data, _root), source) from None
+        if _root is not None:
+            _remember_yaml(decision, _root)
+        return decision
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json", exclude_none=True), sort_keys=False, allow_unicode=True)
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+#: The YAML a Decision was read from (by id, dropped with the Decision), so warnings can name lines.
+#: Held outside the model so that a case read from YAML still equals the same case built in Python.
+_YAML_ROOTS: dict[int, object] = {}
+
+
+def _remember_yaml(decision: "Decision", root) -> None:
+    key = id(decision)
+    _YAML_ROOTS[key] = root
+    weakref.finalize(decision, _YAML_ROOTS.pop, key, None)
+
+
+def _and_text(items: list[str], last: str = " and ") -> str:
+    items = [str(x) for x in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last + items[-1]
+
+
+def _quoted_and(names: list[str]) -> str:
+    return _and_text([f"'{n}'" for n in names])
+
+
+def _plain_numbers(value):
+    """Whole numbers shown as 15, not 15.0, in YAML written for a person to copy."""
+    if isinstance(value, dict):
+        return {k: _plain_numbers(v) for k, v in value.items()}
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
 
 
 def _is_number_text(text: str) -> bool:
@@ -792,20 +1038,36 @@ def _load_yaml(text: str, source: str):
     return data, root
 
 
+def _lookup(mapping, key, depth: int = 0):
+    """The (key node, value node) of a key in a YAML mapping, following '<<: *base' merges; None if absent."""
+    for k, v in mapping.value:
+        if k.tag != "tag:yaml.org,2002:merge" and (k.value == key or not isinstance(key, str) and k.value == str(key)):
+            return k, v
+    for k, v in mapping.value:
+        if k.tag == "tag:yaml.org,2002:merge" and depth < MAX_DEPTH:
+            for base in v.value if isinstance(v, yaml.SequenceNode) else [v]:
+                found = _lookup(base, key, depth + 1) if isinstance(base, yaml.MappingNode) else None
+                if found:
+                    return found
+    return None
+
+
 def _node_at(root, loc):
-    """The YAML node at a location, or the deepest one that exists (for a missing field: its parent)."""
-    node = root
-    for key in loc:
+    """The YAML node whose line is the one at fault for a location: the key of a field (so a block
+    value, which starts on the next line, is blamed on its key's line), the item of a list, or for a
+    missing field the deepest part that exists (its parent). None for a field missing at the top level."""
+    node, handle = root, root
+    for depth, key in enumerate(loc):
         if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            child = node.value[key]
+            found = _lookup(node, key)
+            if found is None:
+                return None if depth == 0 else handle
+            handle, node = found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            handle = node = node.value[key]
         else:
-            child = None
-        if child is None:
-            return node
-        node = child
-    return node
+            return handle
+    return handle
 
 
 def _where(loc, data) -> str:
