@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.special import logsumexp
 
 from decide.errors import DecideError
 from decide.frame import Enquiry  # noqa: F401  (part of the case model; re-exported here)
@@ -574,6 +572,21 @@ def evppi_nested(
 # --- a study of n further cases: EVSI for a rate ---------------------------------------------------------
 
 
+def _binomial_loglik(x: np.ndarray, cases: int, theta: np.ndarray) -> np.ndarray:
+    """log Binomial(x | cases, theta) for every count x and every draw theta [count, draw], from the
+    two logs of theta (as SciPy's logpmf gives, with 0 log 0 = 0 at theta 0 or 1)."""
+    from scipy.special import gammaln
+
+    x = np.asarray(x, dtype=float)[:, None]
+    with np.errstate(divide="ignore"):
+        log_t, log_1mt = np.log(theta)[None, :], np.log1p(-theta)[None, :]
+    log_choose = gammaln(cases + 1.0) - gammaln(x + 1.0) - gammaln(cases - x + 1.0)
+    with np.errstate(invalid="ignore"):  # 0 x log 0 is nan here, and 0 in the likelihood
+        hits = np.where(x > 0, x * log_t, 0.0)
+        misses = np.where(x < cases, (cases - x) * log_1mt, 0.0)
+    return log_choose + hits + misses
+
+
 def evsi_rate(
     sim: Simulation,
     quantity: str,
@@ -633,28 +646,41 @@ def evsi_rate(
     else:  # many possible counts: draw data sets from the prior predictive instead
         x = rng.binomial(int(cases), theta[rng.integers(0, n, max_counts)])
         enumerate_all = False
+    loglik = _binomial_loglik(x, int(cases), theta)  # [data set, draw]
+    # Bayes' rule for every data set at once: the likelihoods, scaled per data set so the largest
+    # is 1, are the draws' posterior weights up to a constant; one product gives every option's
+    # expected value given each data set (no per-draw or per-data-set loop)
+    top = loglik.max(axis=1, keepdims=True)
+    top[~np.isfinite(top)] = 0.0  # a count no draw allows (all rates 0 or 1): weight 0 below
+    lik = np.exp(loglik - top)
+    total = lik.sum(axis=1)
+    seen = total > 0
+    safe = np.where(seen, total, 1.0)
+    w_sq = np.where(seen, np.einsum("ij,ij->i", lik, lik) / safe**2, 1.0)  # sum of squared normalised weights
+    cond = (lik @ v) / safe[:, None]  # expected value of each option given each data set
     with np.errstate(divide="ignore"):
-        loglik = stats.binom.logpmf(x[:, None], int(cases), theta[None, :])  # [data set, draw]
-    norm = logsumexp(loglik, axis=1, keepdims=True)
-    w = np.exp(loglik - norm)  # posterior weights of the draws given each data set (Bayes' rule)
-    cond = w @ v  # expected value of each option given each data set
+        norm = top[:, 0] + np.log(total)
     if enumerate_all:
-        p_x = np.exp(norm[:, 0] - np.log(n))
+        p_x = np.exp(norm - norm.max())
         p_x = p_x / p_x.sum()
     else:
         p_x = np.full(len(x), 1.0 / len(x))
     best = int(np.argmax(v.mean(axis=0)))
     gain = cond.max(axis=1) - cond[:, best]
     value = float(p_x @ gain)
-    ess = float(p_x @ (1.0 / (w**2).sum(axis=1)))
+    ess = float(p_x @ (1.0 / w_sq))
     if enumerate_all:  # error from the finite prior draws, by a small bootstrap
+        # a resample of the draws is a count of how often each draw was picked: every bootstrap
+        # replicate is then two matrix products with those counts, not a new pass over the data
         boots = []
         for _ in range(bootstrap):
-            rows = rng.integers(0, n, n)
-            ll = loglik[:, rows]
-            nb = logsumexp(ll, axis=1, keepdims=True)
-            c = np.exp(ll - nb) @ v[rows]
-            pb = np.exp(nb[:, 0])
+            k = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+            kv = np.column_stack([k[:, None] * v, k])  # [draw, option + 1]
+            sums = lik @ kv
+            c = np.divide(sums[:, :-1], sums[:, -1:], out=np.zeros((len(x), v.shape[1])), where=sums[:, -1:] > 0)
+            with np.errstate(divide="ignore"):
+                nb = top[:, 0] + np.log(sums[:, -1])
+            pb = np.exp(nb - nb.max())
             pb = pb / pb.sum()
             boots.append(float(pb @ c.max(axis=1) - (pb @ c).max()))
         se = float(np.std(boots, ddof=1)) if bootstrap > 1 else float("nan")

@@ -390,3 +390,54 @@ def test_cubic_bsplines_are_scikit_learns_spline_features(n, n_knots, seed):
     x = np.random.default_rng(seed).lognormal(0, 1, n)
     expected = SplineTransformer(n_knots=n_knots, degree=3, knots="uniform", extrapolation="linear").fit_transform(x[:, None])
     np.testing.assert_allclose(cubic_bsplines(x, n_knots), expected, atol=1e-12)
+
+
+def _evsi_preposterior_per_draw(sim, quantity, cases, seed=0, bootstrap=20):
+    """The preposterior as it was before it was batched: SciPy's logpmf for every count and draw,
+    normalised by logsumexp, and every bootstrap replicate a new pass over resampled draws."""
+    from scipy.special import logsumexp
+
+    (j,) = [sim.model.quantities.index(quantity)]
+    theta = sim.quantity_draws()[:, j]
+    v = sim.dataset["expected_value"].values
+    n = v.shape[0]
+    rng = np.random.default_rng([seed, int(cases), j])
+    x = np.arange(cases + 1)
+    with np.errstate(divide="ignore"):
+        loglik = stats.binom.logpmf(x[:, None], cases, theta[None, :])
+    norm = logsumexp(loglik, axis=1, keepdims=True)
+    w = np.exp(loglik - norm)
+    cond = w @ v
+    p_x = np.exp(norm[:, 0] - np.log(n))
+    p_x = p_x / p_x.sum()
+    best = int(np.argmax(v.mean(axis=0)))
+    value = float(p_x @ (cond.max(axis=1) - cond[:, best]))
+    ess = float(p_x @ (1.0 / (w**2).sum(axis=1)))
+    boots = []
+    for _ in range(bootstrap):
+        rows = rng.integers(0, n, n)
+        ll = loglik[:, rows]
+        nb = logsumexp(ll, axis=1, keepdims=True)
+        c = np.exp(ll - nb) @ v[rows]
+        pb = np.exp(nb[:, 0])
+        pb = pb / pb.sum()
+        boots.append(float(pb @ c.max(axis=1) - (pb @ c).max()))
+    return value, float(np.std(boots, ddof=1)), ess
+
+
+@pytest.mark.parametrize("n", [1, 20, 200])
+def test_batched_preposterior_equals_the_per_draw_calculation(rate_sim, n):
+    """Same value, standard error (same resamples) and effective draws as the per-draw version."""
+    fast = evsi_rate(rate_sim, "rate", n, seed=3)
+    value, se, ess = _evsi_preposterior_per_draw(rate_sim, "rate", n, seed=3)
+    assert fast.value == pytest.approx(value, rel=1e-9, abs=1e-12)
+    assert fast.se == pytest.approx(se, rel=1e-7)
+    assert fast.fit["effective_draws"] == pytest.approx(ess, rel=1e-9)
+
+
+def test_preposterior_with_a_rate_known_exactly_is_zero():
+    """A rate fixed at 0 allows no count above 0: those counts carry no weight, not NaN."""
+    fixed = {**RATE, "quantities": [{"name": "rate", "kind": "probability", "judgement": {"value": 0.0}}]}
+    sim = simulate(Decision.from_dict(fixed), 2_000, seed=1)
+    r = evsi_rate(sim, "rate", 10)
+    assert r.value == 0.0 and r.se == 0.0
