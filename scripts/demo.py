@@ -16,9 +16,12 @@ import sys
 import time
 from pathlib import Path
 
+from queue import Empty
+
 import jinja2
 import nbformat
 from nbclient import NotebookClient
+from nbclient.util import ensure_async
 from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,18 +50,61 @@ OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-def execute(path: Path, timeout: int = 120, run_in: Path | None = None) -> tuple[nbformat.NotebookNode, float]:
+class KernelSilent(RuntimeError):
+    """The kernel never answered the first question asked of it, however often it was asked."""
+
+
+class AskingAgainClient(NotebookClient):
+    """nbclient's client, except that the first request to a new kernel (kernel_info) is sent again when its
+    reply has not come within ``ask_every`` seconds, up to ``asks`` times in all.
+
+    Why: nbclient sends that request once and then waits for its reply as long as a cell may run (``timeout``);
+    in 2 of 14 notebook runs the reply never came and the demo stalled for the whole 120 s. A request can sit
+    unread in the kernel's shell socket: ipykernel 7 reads that socket through an edge-triggered event that a
+    reply sent at the same moment can swallow (ipykernel pull request 1529, issue 1554), and nbclient's start-up
+    sends a burst of the same request just before, whose replies go out while the last one arrives. A stranded
+    request is read when the next message arrives, so asking again ends the wait.
+    """
+
+    ask_every: float = 10.0
+    asks: int = 6
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked_again = 0  # how many times the first request had to be sent again (a test reads it)
+
+    async def async_wait_for_reply(self, msg_id, cell=None):
+        if cell is not None:  # a cell's reply: nbclient's own wait, bounded by the cell timeout
+            return await super().async_wait_for_reply(msg_id, cell)
+        asked = {msg_id}  # a reply to any of the requests will do: they all ask the same
+        for _ in range(self.asks):
+            deadline = time.monotonic() + self.ask_every
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=left))
+                except Empty:
+                    break
+                if msg["parent_header"].get("msg_id") in asked:
+                    return msg
+            await self._async_check_alive()  # a kernel that died is reported as such, not asked again
+            self.asked_again += 1
+            asked.add(self.kc.kernel_info())
+        raise KernelSilent(f"the notebook's kernel started but did not answer in {self.asks * self.ask_every:g} s "
+                           f"({self.asks} requests); run the demo again, and if it persists, check that nothing "
+                           "else on this machine blocks local network ports")
+
+
+def execute(path: Path, timeout: int = 120, run_in: Path | None = None,
+            client: type[NotebookClient] = AskingAgainClient) -> tuple[nbformat.NotebookNode, float]:
     """Execute one notebook on a fresh kernel; return it with the seconds it took, kernel start included.
 
     The kernel starts in ``run_in`` (default: the notebook's own folder, which its relative paths assume).
-
-    ``timeout`` (seconds) bounds each cell and also nbclient's first wait for the kernel's reply.
-    About one kernel start in ten here loses that first reply; nbclient then waits out the whole
-    timeout before going on, so it is kept well above the slowest cell (about 30 s), not at 600.
+    ``timeout`` (seconds) bounds each cell; the kernel's first reply is waited for by AskingAgainClient,
+    which asks again rather than waiting out the timeout.
     """
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(run_in or path.parent)}}).execute()
+    client(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(run_in or path.parent)}}).execute()
     return nb, time.perf_counter() - start
 
 

@@ -438,6 +438,63 @@ def test_demo_page_of_a_slider_notebook_is_offline_and_keeps_the_figure(tmp_path
     assert html.rindex("word-break: normal") > html.rindex("word-break: break-all")
 
 
+# --- the kernel's first reply lost: the demo asks again instead of waiting out the cell timeout -------------
+
+def _losing_first_request(base):
+    """``base`` with the first kernel_info request after start-up dropped on its way to the kernel, as when it
+    strands unread in the kernel's shell socket; later requests go through."""
+    class Losing(base):
+        made = []
+
+        async def async_start_new_kernel_client(self):
+            Losing.made.append(self)
+            kc = await super().async_start_new_kernel_client()
+            send, self.lost = kc.kernel_info, []
+
+            def kernel_info():
+                if not self.lost:
+                    msg = kc.session.msg("kernel_info_request")   # made, never sent
+                    self.lost.append(msg["header"]["msg_id"])
+                    return msg["header"]["msg_id"]
+                return send()
+            kc.kernel_info = kernel_info
+            return kc
+    return Losing
+
+
+@pytest.mark.slow
+def test_demo_asks_the_kernel_again_when_its_first_reply_is_lost(tmp_path):
+    import demo
+
+    path = tmp_path / "one.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")]), path)
+
+    # nbclient alone waits for the lost reply as long as a cell may run, then gives up on the notebook
+    stock = _losing_first_request(demo.NotebookClient)(nbformat.read(path, as_version=4), timeout=2, kernel_name="python3")
+    with pytest.raises(Exception):
+        stock.execute()
+    assert stock.lost
+
+    # the demo's client asks again and the notebook runs
+    client = _losing_first_request(demo.AskingAgainClient)
+    client.ask_every = 2.0
+    nb, _ = demo.execute(path, timeout=60, client=client)
+    assert nb.metadata.language_info["name"] == "python"
+    assert nb.cells[0].outputs[0]["text"] == "42\n"
+    assert len(client.made[0].lost) == 1 and client.made[0].asked_again == 1
+
+    # a kernel that never answers is reported in words after the last request, not waited on for ever
+    class Deaf(demo.AskingAgainClient):
+        ask_every, asks = 0.5, 2
+
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            kc.kernel_info = lambda: kc.session.msg("kernel_info_request")["header"]["msg_id"]
+            return kc
+    with pytest.raises(demo.KernelSilent, match="did not answer in 1 s .2 requests."):
+        demo.execute(path, timeout=60, client=Deaf)
+
+
 # --- stated run times: no execution, the times are those `make demo` last measured -------------------------
 
 #: A load average above this many times the core count means other work inflated the measured times.
