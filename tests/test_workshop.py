@@ -338,3 +338,39 @@ def test_signed_workshop_record(workshop, tmp_path):
     block = json.loads(path.read_text())["signature"]
     assert content["signed_by"] == fp
     assert signing.verify(signing.load_public_key(public).key, sha, block)
+
+
+def test_sentences_and_figures_state_the_numbers(workshop):
+    from decide.workshop import figures
+
+    a = workshop.join(workshop.code, "social worker")
+    b = workshop.join(workshop.code, "team manager")
+    workshop.answer(a, QUANTITIES[0], lower_likely_upper(0.05, 0.1, 0.2))
+    workshop.answer(b, QUANTITIES[0], lower_likely_upper(0.4, 0.5, 0.6))
+    s = workshop.summary(QUANTITIES[0], 1)
+    text = " ".join(figures.group_sentences(s, "probability"))
+    for p in s.people:
+        assert figures.show(p.middle, "probability") in text
+    assert f"between {figures.show(s.pool.low, 'probability')} and {figures.show(s.pool.high, 'probability')}" in text
+    assert "do not overlap at all" in text
+    one = s.people[0]
+    assert figures.answer_sentence(one, "probability") == (
+        f"Your answer means: as likely to be above {one.middle:.0%} as below it, and 8 chances in 10 that it lies "
+        f"between {one.low:.0%} and {one.high:.0%}.")
+    dists = {r: workshop.fit(QUANTITIES[0], j) for r, j in workshop.judgements(QUANTITIES[0], 1).items()}
+    fig = figures.group_figure(dists, s, "probability", (0.0, 1.0), "placement moves: round 1")
+    ax = fig.axes[0]
+    assert ax.get_title(loc="left") and ax.get_xlabel().startswith("chance it happens") and ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["social worker", "team manager", "everyone together"]
+
+
+def test_typed_numbers_and_percentiles():
+    pytest.importorskip("panel", reason="the workshop's pages need panel")
+    from decide.workshop.app import _number, _percentiles
+
+    assert _number("20%", "probability") == 0.2 and _number("0,2", "probability") == 0.2
+    assert _number("20%", "magnitude") == "20%"  # not a number for a magnitude: the checks say so
+    assert _number(" ", "probability") is None
+    assert _percentiles("10% = 0.1, 50% = 20%; 90%: 0.4", "probability") == {0.1: 0.1, 0.5: 0.2, 0.9: 0.4}
+    with pytest.raises(DecideError, match="write each percentile as 'percent = value'"):
+        _percentiles("0.1 0.2", "probability")

@@ -60,8 +60,8 @@ class RoundSummary:
     pool: Spread | None
     medians_range: float  # highest middle value minus lowest
     relative_spread: float  # that, as a share of the pool's 80 % range (0 when one person or none)
-    furthest_apart: tuple[str, str] | None  # the two roles whose 80 % ranges overlap least
-    overlap: float | None  # how much those two ranges overlap, as a share of the narrower (0 = not at all)
+    furthest_apart: tuple[str, str] | None  # the roles with the lowest and the highest middle value
+    overlap: float | None  # how much their 80 % ranges overlap, as a share of the narrower (0 = not at all)
 
 
 class Workshop:
@@ -274,11 +274,9 @@ class Workshop:
         spread = max(middles) - min(middles)
         width = p.high - p.low
         apart, overlap = None, None
-        for i, a in enumerate(people):
-            for b in people[i + 1:]:
-                o = _overlap(a, b)
-                if overlap is None or o < overlap:
-                    apart, overlap = (a.role, b.role), o
+        if len(people) > 1:  # the two with the lowest and the highest middle value
+            lowest, highest = min(people, key=lambda s: s.middle), max(people, key=lambda s: s.middle)
+            apart, overlap = (lowest.role, highest.role), _overlap(lowest, highest)
         return RoundSummary(quantity, round_, people, p, spread, spread / width if width > 0 else 0.0, apart, overlap)
 
     def disagreement(self, round_: int) -> list[RoundSummary]:
@@ -306,7 +304,7 @@ def _summary_json(s: RoundSummary) -> dict:
 def _field_of(where: str) -> str:
     """'quantities[2] (x).judgements[0].low' -> 'low' (the field of the answer a person fixes)."""
     tail = where.split(".judgements[0]", 1)
-    return (tail[1].lstrip(".") if len(tail) == 2 else "") or "answer"
+    return (tail[1].lstrip(".") if len(tail) == 2 else "") or "your answer"
 
 
 def _case_data(text: str, source: str) -> dict:

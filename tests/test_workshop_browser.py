@@ -1,0 +1,214 @@
+"""A whole workshop in a real browser: Debian's Chromium driven by Playwright, one facilitator and two
+participants (three browser contexts) through two rounds to the written case file and record.
+
+Skips without Chromium or playwright; under CI=true that is a failure (tests/browser.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from browser import ARTEFACTS, CHROMIUM_ARGS, chromium, sync_playwright
+from conftest import CASES, ROOT
+
+pytestmark = pytest.mark.browser
+
+QUANTITIES = "foster_placement_moves,harm_of_reabuse"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`decide workshop` in a subprocess on a free port; stopped by its process id afterwards."""
+    pytest.importorskip("panel", reason="the workshop needs panel (pip install 'panel>=1.10,<2')")
+    case = tmp_path / "return_home.yaml"
+    shutil.copy(CASES / "return_home.yaml", case)
+    port = free_port()
+    log = tmp_path / "server.log"
+    env = {**os.environ, "MPLBACKEND": "Agg",
+           "PYTENSOR_FLAGS": os.environ.get("PYTENSOR_FLAGS", f"base_compiledir={ROOT / 'build' / 'pytensor'}")}
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "decide", "workshop", str(case), "--port", str(port),
+                                 "--quantities", QUANTITIES, "--store", str(tmp_path / "w.sqlite"),
+                                 "--records", str(tmp_path / "workshops")],
+                                cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 120  # a wait for start-up (fitting warms up), not a timed assertion
+        while True:
+            text = log.read_text()
+            if proc.poll() is not None:
+                pytest.fail(f"decide workshop stopped:\n{text}")
+            if "Participants:" in text:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/join", timeout=5)
+                    break
+                except OSError:
+                    pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"decide workshop did not start:\n{text}")
+            time.sleep(0.5)
+        facilitator = re.search(r"(http://\S+/facilitator\?key=\S+)", text).group(1)
+        code = re.search(r"session code (\w+)", text).group(1)
+        yield {"facilitator": facilitator, "join": f"http://127.0.0.1:{port}/join", "code": code, "dir": tmp_path,
+               "case": case, "log": log}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+#: The words inside an element, through the shadow roots Bokeh draws Panel's panes in (style sheets left out).
+DEEP_TEXT = """e => { const out = [];
+  const walk = n => { if (n.nodeType === 3) { out.push(n.textContent); return; }
+    if (n.nodeName === 'STYLE' || n.nodeName === 'SCRIPT') return;
+    if (n.shadowRoot) walk(n.shadowRoot);
+    for (const c of n.childNodes) walk(c); };
+  walk(e); return out.join(' ').replace(/\\s+/g, ' '); }"""
+
+
+def text_of(page, css: str) -> str:
+    """The text of a Panel pane as a person reads it."""
+    return page.locator(css).first.evaluate(DEEP_TEXT)
+
+
+def wait_text(page, css: str, pattern: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            text = text_of(page, css)
+        except Exception:  # the element is being re-drawn
+            text = ""
+        if re.search(pattern, text):
+            return text
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{css} never showed {pattern!r}; it shows: {text!r}")
+        page.wait_for_timeout(250)
+
+
+def type_into(page, css: str, value: str) -> None:
+    box = page.locator(f"{css} input")
+    box.fill(value)
+    box.press("Tab")
+
+
+def lower_likely_upper(page, q: str, low: str, likely: str, high: str) -> None:
+    page.locator(f".ws-form-{q} button", has_text="Low / likely / high").click()
+    page.wait_for_selector(f".ws-low-{q} input")
+    for which, value in (("low", low), ("likely", likely), ("high", high)):
+        type_into(page, f".ws-{which}-{q}", value)
+
+
+def save(page, q: str, expect: str = r"Saved for round") -> str:
+    page.locator(f".ws-save-{q} button").click()
+    return wait_text(page, f".ws-message-{q}", expect)
+
+
+def test_two_rounds_in_the_browser(server):
+    from decide.frame import Decision
+    from decide.workshop.output import load_workshop_record
+
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    moves, harm = "foster_placement_moves", "harm_of_reabuse"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            fac = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+            fac.goto(server["facilitator"])
+            wait_text(fac, ".ws-stage", "choosing")
+            fac.locator(".ws-next button").click()
+            wait_text(fac, ".ws-stage", "Round 1")
+
+            people = {}
+            for role in ("social worker", "team manager"):
+                page = browser.new_context(viewport={"width": 1000, "height": 1300}).new_page()
+                page.goto(server["join"])
+                type_into(page, ".ws-code", server["code"].lower())
+                type_into(page, ".ws-role", role)
+                page.locator(".ws-join button").click()
+                page.wait_for_selector(f".ws-card-{moves}", timeout=30_000)
+                assert role in text_of(page, ".ws-stage")
+                people[role] = page
+            sw, tm = people["social worker"], people["team manager"]
+
+            # round 1: the social worker answers low / likely / high, and sees at once what it means
+            lower_likely_upper(sw, moves, "10%", "20%", "40%")
+            sentence = wait_text(sw, f".ws-card-{moves}", r"as likely to be above 2\d% as below it")
+            assert "8 chances in 10" in sentence
+            save(sw, moves)
+            lower_likely_upper(sw, harm, "60", "75", "90")
+            save(sw, harm)
+            sw.screenshot(path=str(ARTEFACTS / "workshop-participant-round1.png"), full_page=True)
+
+            # the team manager answers in words (the band is shown) and makes a mistake first
+            tm.locator(f".ws-form-{moves} button", has_text="In words").click()
+            tm.locator(f".ws-term-{moves} select").select_option("unlikely")
+            tm.locator(f".ws-confidence-{moves} select").select_option("high")
+            wait_text(tm, f".ws-card-{moves}", r"'unlikely' means a 25% to 35% chance")
+            save(tm, moves)
+            lower_likely_upper(tm, harm, "60", "50", "90")
+            refused = save(tm, harm, r"Not saved")
+            assert "need low < likely < high" in refused
+            tm.locator(f".ws-form-{harm} button", has_text="Percentiles").click()
+            type_into(tm, f".ws-quantiles-{harm}", "10% = 40, 50% = 55, 90% = 70")
+            save(tm, harm)
+
+            # the facilitator sees who has answered (by role), and reveals
+            wait_text(fac, ".ws-who", r"social worker: 2 of 2.*team manager: 2 of 2")
+            fac.locator(".ws-next button").click()
+            wait_text(fac, ".ws-stage", "Everyone's answers are shown")
+            for page in (sw, tm, fac):
+                page.wait_for_selector(".ws-group", timeout=60_000)
+            shown = text_of(tm, ".ws-group")
+            assert "furthest apart" in shown or "Everyone together" in shown
+            fac.screenshot(path=str(ARTEFACTS / "workshop-facilitator-revealed.png"), full_page=True)
+            sw.screenshot(path=str(ARTEFACTS / "workshop-participant-revealed.png"), full_page=True)
+
+            # round 2: the team manager revises; the social worker keeps their answers
+            fac.locator(".ws-next button").click()
+            wait_text(tm, ".ws-stage", "Round 2")
+            tm.wait_for_selector(f".ws-card-{moves}", timeout=30_000)
+            lower_likely_upper(tm, moves, "15%", "25%", "40%")
+            save(tm, moves, r"Saved for round 2")
+            fac.locator(".ws-next button").click()
+            wait_text(fac, ".ws-stage", "revised answers are shown")
+            fac.wait_for_selector(".ws-group", timeout=60_000)
+
+            out = server["dir"] / "after_workshop.yaml"
+            type_into(fac, ".ws-out", str(out))
+            fac.locator(".ws-write button").click()
+            wait_text(fac, ".ws-message", r"Wrote the new case file")
+            fac.screenshot(path=str(ARTEFACTS / "workshop-facilitator-written.png"), full_page=True)
+        finally:
+            browser.close()
+
+    d = Decision.from_yaml(out)  # what `decide check` reads
+    judged = {j.by: j for j in d.quantity(moves).judgements}
+    assert set(judged) == {"social worker", "team manager"}
+    assert (judged["social worker"].low, judged["social worker"].likely, judged["social worker"].high) == (0.1, 0.2, 0.4)
+    assert (judged["team manager"].low, judged["team manager"].likely, judged["team manager"].high) == (0.15, 0.25, 0.4)
+    assert all(j.weight == 1.0 for j in judged.values())
+    harm_j = {j.by: j for j in d.quantity(harm).judgements}
+    assert harm_j["team manager"].quantiles == {0.1: 40, 0.5: 55, 0.9: 70}
+    assert type(d.distribution_of(moves, "probability")).__name__ == "Mixture"  # the pooled judgements
+    assert server["case"].read_text() == (CASES / "return_home.yaml").read_text()  # the original never changed
+    (record,) = (server["dir"] / "workshops").glob("workshop_*.json")
+    content, _ = load_workshop_record(record)
+    assert sorted({a["round"] for a in content["answers"]}) == [1, 2]
+    assert [e["what"] for e in content["events"]].count("joined") == 2
