@@ -167,7 +167,7 @@ def scale_text(values) -> str:
 def _sources(decision, label) -> pd.DataFrame:
     """Each cited source in the case: what it bears on (in plain words), and whether it was seen first-hand."""
     rows = []
-    for e in decision.known:
+    for e in decision.known_at_time:  # what was learned later is not a source of this decision
         rows.append({"source": e.source, "what": e.what,
                      "bears on": "; ".join(label(n) for n in e.informs) or "(not used as a number)",
                      "reliability": e.reliability, "record": not e.informs})
@@ -205,15 +205,23 @@ def _horizons(decision) -> pd.DataFrame:
 
 
 def horizon_sentence(decision) -> str | None:
-    """A warning when options are compared on outcomes judged over different time spans (None if all share one)."""
-    h = _horizons(decision)
-    spans = list(dict.fromkeys(h["horizon"]))
-    if len(set(s.lower() for s in spans)) <= 1:
+    """A warning when options are compared on an outcome judged over different time spans under
+    different options (None otherwise: a short-lived harm of one option is no unfairness)."""
+    if not any(w.loc[-1:] == ("horizon",) for w in decision.warnings()):
         return None
+    h = _horizons(decision)
     per_option = "; ".join(f"'{o}' over {_and(list(dict.fromkeys(g['horizon'])))}" for o, g in h.groupby("option", sort=False))
     return (f"The outcomes are judged over different time spans ({per_option}), and the comparison adds them as they "
             "stand: a chance over a longer span is naturally higher, so check that the options are compared fairly "
             "(each outcome's span is in the table of outcomes).")
+
+
+def _warning_parts(w) -> dict:
+    """A case warning for the page: what looks wrong, where in the file, what to do, and any YAML to copy."""
+    fix, _, rest = w.fix.partition("\n")
+    snippet, _, after = rest.rpartition("\n")
+    return {"message": w.message[:1].upper() + w.message[1:], "line": w.line, "fix": fix,
+            "snippet": snippet if rest else "", "after": after if rest else ""}
 
 
 def _and(items: list[str]) -> str:
@@ -711,13 +719,14 @@ def report_html(r: CaseReport, *, command: str | None = None, title: str | None 
                 "harms": [x.name for x in o.outcomes if x.kind == "harm"],
                 "benefits": [x.name for x in o.outcomes if x.kind == "benefit"]} for o in d.options]
     known = [{"what": e.what, "source": e.source, "reliability": e.reliability,
-              "bears_on": "; ".join(_describe(r.sim, n) for n in e.informs) or "(not used as a number)"} for e in d.known]
+              "bears_on": "; ".join(_describe(r.sim, n) for n in e.informs) or "(not used as a number)"} for e in d.known_at_time]
     delay = d.delay_harm_per_week
     evpi = float(r.evppi.attrs.get("evpi", 0.0))
     return render(
         "case_report.html",
         title=title or f"Case report: {Path(r.source).stem.replace('_', ' ')}",
         d=d, r=r, sections=r.sections, figures=figures(r), options=options, known=known, preferred=r.preferred,
+        learned_later=d.learned_after, case_warnings=[_warning_parts(w) for w in d.warnings()],
         tied=r.lead.tied if r.lead.is_tie else [],
         interval_pct=f"{interval:.0%}", scale=scale_text(d.values),
         comparison_html=table(comparison), outcomes_html=table(outcome_rows(r)),

@@ -54,7 +54,7 @@ def cmd_check(args) -> int:
     d = Decision.from_yaml(args.case)
     n_out = sum(len(o.outcomes) for o in d.options)
     print(f"{args.case}: valid. {len(d.options)} options, {n_out} outcomes, {len(d.quantities)} shared quantities, "
-          f"{len(d.factors)} factors, {len(d.known)} items of evidence; decided {d.date} by {', '.join(d.decided_by)}.")
+          f"{len(d.factors)} factors, {len(d.known_at_time)} items of evidence; decided {d.date} by {', '.join(d.decided_by)}.")
     later = len(d.learned_after)
     if later:
         print(f"{later} item{'s' if later != 1 else ''} of evidence learned after the decision: kept for the review, "

@@ -382,7 +382,8 @@ def input_switches(record: Record, sim, n: int = SWITCH_INPUTS, chosen: str | No
 def checklist(record: Record, choice: dict, switches: pd.DataFrame, how_reproduced: str = "exactly") -> list[dict]:
     """The principles as questions, each with what the record itself shows (the reviewers answer the rest)."""
     d = record.decision
-    known = d.known
+    known = d.known_at_time
+    later = len(d.learned_after)
     rated = sum(e.reliability != "unknown" for e in known)
     sourced = sum(bool(e.source.strip()) for e in known)
     no_harm = [o.name for o in d.options if not any(x.kind == "harm" for x in o.outcomes)]
@@ -397,7 +398,9 @@ def checklist(record: Record, choice: dict, switches: pd.DataFrame, how_reproduc
                                      f"expected value ran from {choice['lower']:.1f} to {choice['upper']:.1f} points "
                                      f"({record.settings['interval']:.0%} interval)."),
         "what-was-known": (f"{len(known)} items of evidence were recorded; {sourced} with a source and {rated} with a "
-                           "reliability rating." + (" None was recorded: the review cannot tell what was known." if not known else "")),
+                           "reliability rating." + (" None was recorded: the review cannot tell what was known." if not known else "")
+                           + (f" {later} more {'were' if later != 1 else 'was'} learned only after the decision and left out "
+                              "of its analysis (listed apart)." if later else "")),
         "every-option": (f"{len(d.options)} options were weighed."
                          + (f" Options listed with no harm: {'; '.join(no_harm)}." if no_harm else " Every option had a harm listed.")
                          + (f" Options listed with no benefit: {'; '.join(no_benefit)}." if no_benefit else " Every option had a benefit listed.")),
@@ -508,12 +511,18 @@ def for_reading(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def known_in_words(record: Record) -> list[dict]:
-    """The evidence known on the day, each with the inputs it bears on named by their descriptions, not identifiers."""
+    """The evidence known on the day, each with the inputs it bears on named by their descriptions, not identifiers
+    (items learned after the decision are left out: see learned_later_items)."""
     words = dict(zip(record.table("tornado")["quantity"], record.table("tornado")["description"]))
     for q in record.content["case"].get("quantities", []):
         words.setdefault(q["name"], q.get("description") or q["name"].replace("_", " "))
     return [{**e, "informs": [words.get(n, n.replace("_", " ")) for n in e.get("informs", [])]}
-            for e in record.content["case"]["known"]]
+            for e in record.content["case"]["known"] if not e.get("learned_later")]
+
+
+def learned_later_items(record: Record) -> list[dict]:
+    """Evidence the case marks as learned only after the decision: shown apart, as not available at the time."""
+    return [e for e in record.content["case"]["known"] if e.get("learned_later")]
 
 
 def report_html(rv: Review, *, command: str | None = None, title: str | None = None) -> str:
@@ -539,7 +548,7 @@ def report_html(rv: Review, *, command: str | None = None, title: str | None = N
         title=title or f"Review of a recorded decision: {rec.content['case_name'].replace('_', ' ')} ({rec.content['decided_on']})",
         rv=rv, rec=rec, summary=plain_summary(rv), figures=figures,
         summary_rows=shown.to_dict(orient="records"),
-        known=known_in_words(rec), switches=rv.switches.to_dict(orient="records"),
+        known=known_in_words(rec), learned_later=learned_later_items(rec), switches=rv.switches.to_dict(orient="records"),
         weight_switches=rv.weight_switches.to_dict(orient="records"),
         versions_now=installed_versions(), interval_pct=f"{rec.settings['interval']:.0%}",
         command=command, version=__version__,
