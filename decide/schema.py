@@ -321,6 +321,8 @@ def _kind_of(node: dict, defs: dict) -> str:
         return "number"
     if t == "integer":
         return "whole number"
+    if t == "boolean":
+        return "true or false"
     if t == "array":
         if "prefixItems" in node:
             return f"pair of numbers [low, high]" if len(node["prefixItems"]) == 2 else "list"
@@ -382,6 +384,8 @@ def _default(field) -> str:
         return "the defaults listed there"
     if isinstance(value, tuple):
         return "[" + ", ".join(f"{x:g}" for x in value) + "]"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
     if isinstance(value, float):
         return f"{value:g}"
     return f"`{value}`"
@@ -390,10 +394,12 @@ def _default(field) -> str:
 def _example(key: str, value) -> str:
     import yaml
 
-    if isinstance(value, list) and value and isinstance(value[0], dict) and len(str(value)) > 90:
-        return "see below"
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        first = yaml.safe_dump({key: value[:1]}, default_flow_style=True, width=10_000, allow_unicode=True,
+                               sort_keys=False).strip()[1:-1]
+        return f"`{first[:-1]}, ...]`" if len(first) <= 120 else "see its table"
     if isinstance(value, dict) and len(str(value)) > 110:
-        return "see below"
+        return "see its table"
     text = yaml.safe_dump({key: value}, default_flow_style=True, width=10_000, allow_unicode=True, sort_keys=False).strip()
     text = text[1:-1] if text.startswith("{") and text.endswith("}") else text
     text = text.replace("\n", " ")

@@ -294,3 +294,35 @@ def _numbers(data):
             yield from _numbers(v)
     elif isinstance(data, float):
         yield data
+
+
+# --- the commands ---------------------------------------------------------------------------------
+
+def test_schema_and_reference_commands_print_or_write_never_over_a_file(tmp_path, capsys):
+    from decide.cli import main
+    from decide.schema import reference_text
+
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == case_schema()
+    out = tmp_path / "case-file.schema.json"
+    assert main(["schema", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == schema_text()
+    out.write_text("mine")
+    assert main(["schema", "-o", str(out)]) == 2
+    assert out.read_text() == "mine" and "--force" in capsys.readouterr().err
+    assert main(["schema", "-o", str(out), "--force"]) == 0 and out.read_text(encoding="utf-8") == schema_text()
+    ref = tmp_path / "case-file.md"
+    assert main(["reference", "-o", str(ref)]) == 0
+    assert ref.read_text(encoding="utf-8") == reference_text()
+    assert main(["reference", "-o", str(ref)]) == 2
+
+
+def test_registering_the_commands_loads_nothing_heavy():
+    """`decide --help` imports every module that registers a command (until it is indexed)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, decide.schema, decide.starter; "
+            "print(sorted(m for m in ('numpy', 'pandas', 'pydantic', 'preliz', 'yaml', 'jsonschema') if m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]"
