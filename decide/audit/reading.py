@@ -269,6 +269,11 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
                                  notes=notes) for p in paths]
         return ibis.memtable(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]), label
     delimiter, _, head = _sniff_csv(paths[0], delimiter, encoding, notes)
+    for path in paths:  # rows with too few or too many fields in the first 64 kB, named by line (DuckDB finds later ones)
+        text = head if path == paths[0] else _sniff_csv(path, delimiter, encoding, [])[2]
+        if path.stat().st_size > 65000:
+            text = text[:text.rfind("\n") + 1]  # whole lines only
+        _check_shape(path, text, delimiter)
     raw = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
     names = [f.strip() for f in raw]
     _check_header(paths[0], names, columns)
