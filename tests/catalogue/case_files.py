@@ -351,3 +351,20 @@ refused("option-named-nan", WK, _set("options", 1, "name", "nan"), r"missing or 
 refused("quantity-named-inf", WK, lambda d: (d["quantities"][0].update(name="inf"), d["options"][0]["outcomes"][0].update(chance="inf")),
         r"missing or impossible number")
 refused("decided-by-nan", WK, _update(decided_by=["nan"]), r"decided_by.*missing or impossible number")
+
+# --- horizons and hindsight (issue 13) ------------------------------------------------------------
+HS = "hindsight"
+refused("horizon-unreadable", WK, _set(*CARE0, "horizon", "until adulthood"), r"horizon.*'until adulthood'.*'2 years', '18 months'")
+refused("horizon-no-unit", WK, _set(*CARE0, "horizon", "2"), r"horizon.*'2' is not a time span")
+refused("horizon-zero", OR, _set(*CARE0, "horizon", "0 months"), r"horizon.*no time at all")
+refused("horizon-beyond-a-lifetime", OR, _set(*CARE0, "horizon", "200 years"), r"horizon.*longer than a lifetime")
+LATER = {"what": "found out in March", "source": "police report", "date": "2026-03-20"}
+refused("known-after-the-decision", HS, _update(known=[LATER]), r"known\[0\]\.date.*dated 2026-03-20, after the decision.*learned_later: true")
+refused("learned-later-informs", HS, _update(known=[{**LATER, "learned_later": True, "informs": ["harm_rate"]}]),
+        r"known\[0\]\.informs.*cannot inform a quantity")
+valid("learned-later", _case(_update(known=[{**LATER, "learned_later": True}])))
+valid("horizons-in-other-units", _case(lambda d: (d["options"][0]["outcomes"][0].update(horizon="18 months"),
+                                                  d["options"][1]["outcomes"][0].update(horizon="26 wks"))), compare=True)
+valid("warnings-only", _case(lambda d: (d.update(factors=[{"name": "drugs", "kind": "risk", "odds_ratio": 1.5}],
+                                                 values={"harm_weight": 9}),
+                                        d["options"][1]["outcomes"].append({**d["options"][0]["outcomes"][0], "horizon": "5 years"}))))
