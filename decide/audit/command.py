@@ -70,6 +70,12 @@ def _check_arguments(args) -> None:
 
 def _data_of(args):
     """What to audit, and the input files no output may replace (None: the files the path or pattern names)."""
+    if getattr(args, "db", None):  # engines (E): the rows are in a database or on a cluster
+        from decide.audit.engines import table_from_args
+        table, args.db_label = table_from_args(args)
+        return table, []
+    if getattr(args, "table", None) or getattr(args, "query", None):
+        raise DecideError("--table and --query name rows in a database: give its address with --db URL too")
     if args.data is None:
         raise DecideError("give the data to audit: a CSV or Parquet file, or a pattern such as 'data/*.parquet'")
     return args.data, None
@@ -97,7 +103,7 @@ def cmd_audit(args) -> int:
     else:  # counted where the data live: a file is never loaded whole (see decide.audit.counting.count)
         counts = count(data, score=args.score, outcome=args.outcome, group=groups, threshold=args.threshold,
                        flag=args.flag, score_range=args.score_range, drop_missing=args.drop_missing,
-                       source=str(args.data), delimiter=args.delimiter, encoding=args.encoding)
+                       source=getattr(args, "db_label", None) or str(args.data), delimiter=args.delimiter, encoding=args.encoding)
     result = audit_counts(counts, reference=args.reference, group=groups, prior=args.prior, interval=args.interval,
                           draws=args.draws, seed=args.seed, ratio_band=tuple(args.ratio_band),
                           difference_band=args.difference_band, decisive=args.decisive, bands=args.bands)
@@ -166,6 +172,14 @@ def register(subparsers) -> None:
     p.add_argument("--delimiter", help="field separator (default: detected from the header)")
     p.add_argument("--encoding", help="file encoding (default utf-8; e.g. cp1252 for files from Excel on Windows)")
     p.add_argument("--title", help="title of the report")
+    # engines (E)
+    where = p.add_argument_group("data in a database or on a cluster (instead of DATA)")
+    where.add_argument("--db", metavar="URL", help="the engine holding the referrals: postgresql://USER@HOST:PORT/DATABASE "
+                       "(the password from PGPASSWORD or ~/.pgpass, never here), duckdb:///FILE.duckdb, or a Spark master "
+                       "(local[4], spark://HOST:7077, yarn); the counting runs there and only the counts come back")
+    rows = where.add_mutually_exclusive_group()
+    rows.add_argument("--table", metavar="NAME", help="with --db: the table or view to audit (schema.table allowed)")
+    rows.add_argument("--query", metavar="SQL", help="with --db: a SELECT giving the rows to audit, in the engine's SQL")
     p.set_defaults(func=_run)
 
 

@@ -226,6 +226,11 @@ def table_from_args(args):
                           "command's arguments, and the shell keeps them in its history). Leave it out and put it in "
                           "the PGPASSWORD environment variable or in ~/.pgpass (one line host:port:database:user:"
                           "password, readable only by you)")
+    if getattr(args, "counts", False):
+        raise DecideError("--counts reads a CSV table of counts; with --db the counting is done by the engine: leave "
+                          "out --counts")
+    if not getattr(args, "table", None) and not getattr(args, "query", None):
+        raise DecideError("with --db, name the rows to audit: --table NAME or --query 'SELECT ...'")
     if getattr(args, "data", None):
         raise DecideError(f"give either a file ({args.data}) or --db with --table or --query, not both")
     return open_db(url, table=getattr(args, "table", None), query=getattr(args, "query", None))
