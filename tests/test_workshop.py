@@ -374,3 +374,31 @@ def test_typed_numbers_and_percentiles():
     assert _percentiles("10% = 0.1, 50% = 20%; 90%: 0.4", "probability") == {0.1: 0.1, 0.5: 0.2, 0.9: 0.4}
     with pytest.raises(DecideError, match="write each percentile as 'percent = value'"):
         _percentiles("0.1 0.2", "probability")
+
+
+# --- the command ------------------------------------------------------------------------------------------------
+
+
+def test_command_refuses_bad_input_before_serving(case, tmp_path, capsys):
+    from decide.cli import main
+
+    assert main(["workshop", str(case), "--quantities", "foster_moves", "--store", str(tmp_path / "a.sqlite")]) == 2
+    assert "'foster_moves' is not a quantity of this case (did you mean 'foster_placement_moves'?)" in capsys.readouterr().err
+    mine = tmp_path / "notes.csv"
+    mine.write_text("a,b\n")
+    assert main(["workshop", str(case), "--store", str(mine)]) == 2
+    assert "is not a workshop store" in capsys.readouterr().err and mine.read_text() == "a,b\n"
+    assert main(["workshop", str(case), "--port", "0", "--store", str(tmp_path / "b.sqlite")]) == 2
+    assert "--port must be from 1 to 65,535" in capsys.readouterr().err
+    assert main(["workshop", str(tmp_path / "missing.yaml")]) == 2
+    assert "missing.yaml" in capsys.readouterr().err
+
+
+def test_registering_the_command_imports_no_web_framework():
+    import subprocess
+    import sys
+
+    code = ("import sys; from decide import cli; cli.build_parser(['workshop', 'x.yaml']); "
+            "print(sorted(m for m in ('panel', 'bokeh', 'decide.workshop.app') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
