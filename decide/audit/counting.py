@@ -461,7 +461,8 @@ def _binary_parts(table, column: str) -> dict:
     col = table[column]
     dtype = col.type()
     if dtype.is_boolean():
-        return dict(value=col.cast("int8"), missing=col.isnull(), bad=ibis.literal(False), raw=col)
+        flag = ibis.ifelse(col, 1, 0).cast("int8")  # PostgreSQL casts a boolean to integer only, not smallint
+        return dict(value=flag, missing=col.isnull(), bad=ibis.literal(False), raw=col)
     if dtype.is_integer():
         return dict(value=col.cast("int8"), missing=col.isnull(), bad=col.notnull() & ~col.isin([0, 1]), raw=col)
     if dtype.is_numeric():
@@ -650,7 +651,7 @@ def count_table(table, *, score: str | None, outcome: str, group, threshold: flo
             raise DecideError(f"--threshold {threshold:g} flags {'nobody' if f_sum == 0 else 'everybody'} (the scores run "
                               f"from {lo_s:g} to {hi_s:g}): an audit compares flagged with unflagged families, so "
                               f"choose a threshold above {lo_s:g} and at most {hi_s:g}")
-        flag_expr = (sp["value"] >= threshold).cast("int8")
+        flag_expr = ibis.ifelse(sp["value"] >= threshold, 1, 0).cast("int8")  # PostgreSQL: no boolean -> smallint
     else:
         f_sum = int(st["f_sum"] or 0)
         if f_sum in (0, n_kept):
