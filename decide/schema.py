@@ -65,6 +65,9 @@ def case_schema() -> dict:
     from decide.judge import NUMBER_LIMIT
 
     _delay(schema["properties"]["delay_harm_per_week"], {"minimum": 0, "maximum": NUMBER_LIMIT})
+    pattern = horizon_pattern()
+    if pattern:
+        defs["Outcome"]["properties"]["horizon"]["pattern"] = pattern
     out = {
         "$schema": DIALECT,
         "$id": SCHEMA_ID,
@@ -125,16 +128,18 @@ def _judgement(defs: dict) -> None:
     j["if"] = {"properties": {"scale": {"const": "icd203"}}, "required": ["scale"]}
     j["then"] = {"properties": {"verbal": {"enum": [*SCALES["icd203"], None]}}}
     j["else"] = {"properties": {"verbal": {"enum": [*SCALES["uk_yardstick"], None]}}}
-    # Exactly one form: each branch requires its own fields and none of another form's.
+    # Exactly one form: each branch gives its own fields and none of another form's (a field
+    # written as null counts as not given, as decide reads it).
     branches = []
     for form, fields in FORMS.items():
         others = [f for g, fs in FORMS.items() if g != form for f in fs]
-        branches.append({
-            "title": form,
-            "required": list(fields),
-            "not": {"anyOf": [{"required": [f]} for f in others]},
-        })
+        branches.append({"title": form, **_given(fields), "not": {"anyOf": [_given([f]) for f in others]}})
     j["oneOf"] = branches
+
+
+def _given(fields) -> dict:
+    """The fields are present and not null."""
+    return {"required": list(fields), "properties": {f: {"not": {"type": "null"}} for f in fields}}
 
 
 def _bounded(numbers: dict, verbal: bool = True, title: str = "", description: str = "") -> dict:
@@ -143,7 +148,7 @@ def _bounded(numbers: dict, verbal: bool = True, title: str = "", description: s
     part["properties"]["quantiles"] = {"anyOf": [{"type": "object", "additionalProperties": {"type": "number", **numbers}},
                                                  {"type": "null"}]}
     if not verbal:
-        part["not"] = {"required": ["verbal"]}
+        part["not"] = _given(["verbal"])
     return {"title": title, "description": description, "allOf": [{"$ref": "#/$defs/Judgement"}, part]}
 
 
@@ -194,11 +199,32 @@ def _inputs(defs: dict) -> None:
             "judgement": {"anyOf": [{"$ref": f"#/$defs/{ref}"}, {"type": "null"}]},
             "judgements": {"anyOf": [{"type": "array", "items": {"$ref": f"#/$defs/{ref}"}}, {"type": "null"}]}}}})
     q["allOf"] = rules
-    q["oneOf"] = [{"title": "one judgement", "required": ["judgement"], "not": {"required": ["judgements"]}},
-                  {"title": "several judgements, pooled", "required": ["judgements"], "not": {"required": ["judgement"]}}]
+    q["oneOf"] = [{"title": "one judgement", **_given(["judgement"]), "not": _given(["judgements"])},
+                  {"title": "several judgements, pooled", **_given(["judgements"]), "not": _given(["judgement"])}]
     q["properties"]["judgements"]["anyOf"][0]["minItems"] = 1
     # Checked by a validator rather than declared, so not in pydantic's schema.
     defs["Option"]["properties"]["outcomes"]["minItems"] = 1
+
+
+def horizon_pattern() -> str | None:
+    """The horizons decide reads, as a regular expression an editor can check (any capitals, as decide
+    reads them; the length limits are left to decide check). None if decide reads no horizons."""
+    import re
+
+    from decide import frame
+
+    units, words = getattr(frame, "_UNIT_OF", None), getattr(frame, "NUMBER_WORDS", None)
+    if not units or not words or not hasattr(frame, "parse_horizon"):
+        return None
+
+    def any_case(word: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+    def either(items) -> str:
+        return "|".join(any_case(w) for w in sorted(items, key=len, reverse=True))
+
+    number = rf"[0-9]+(?:\.[0-9]+)?|\.[0-9]+|{either(words)}"
+    return rf"^\s*(?:(?:{either(('within', 'over', 'for'))})\s+)?(?:{number})\s*-?\s*(?:{either(units)})\.?\s*$"
 
 
 def _delay(prop: dict, numbers: dict) -> None:

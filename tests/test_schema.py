@@ -326,3 +326,46 @@ def test_registering_the_commands_loads_nothing_heavy():
             "print(sorted(m for m in ('numpy', 'pandas', 'pydantic', 'preliz', 'yaml', 'jsonschema') if m in sys.modules))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "[]"
+
+
+# --- horizons ---------------------------------------------------------------------------------------
+
+HORIZON_PIECES = ["2", "18", "1.5", ".5", "0", "101", "six", "a", "an", "Twelve", "thirteen", " ", "  ", "-", ".", "\t",
+                  "years", "Year", "yr", "yrs", "y", "months", "mo", "m", "weeks", "wk", "w", "days", "d", "fortnight",
+                  "within", "over", "for", "soon", "x"]
+
+
+def _horizon_accepted(text: str) -> bool:
+    from decide.frame import parse_horizon
+
+    try:
+        parse_horizon(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def test_the_horizon_pattern_accepts_every_horizon_decide_reads():
+    import re
+
+    from decide.schema import horizon_pattern
+
+    pattern = horizon_pattern()
+    if pattern is None:
+        pytest.skip("this version of decide reads no horizons")
+    for text in ["2 years", "18 months", "26 weeks", "1.5 yr", "six months", "within a year", "2-years", "3 WK.", "over 12 mths"]:
+        assert _horizon_accepted(text) and re.search(pattern, text), text
+    for text in ["soon", "2 fortnights", "years 2", "2", "two", ""]:
+        assert not _horizon_accepted(text) and not re.search(pattern, text), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(HORIZON_PIECES), min_size=1, max_size=5).map("".join))
+def test_the_horizon_pattern_is_never_stricter_than_decide(text):
+    import re
+
+    from decide.schema import horizon_pattern
+
+    pattern = horizon_pattern()
+    if pattern is not None and _horizon_accepted(text):
+        assert re.search(pattern, text), f"decide reads {text!r} but the schema refuses it"
