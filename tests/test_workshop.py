@@ -402,3 +402,92 @@ def test_registering_the_command_imports_no_web_framework():
             "print(sorted(m for m in ('panel', 'bokeh', 'decide.workshop.app') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+# --- calibration questions and performance weights ------------------------------------------------------------
+
+CALIBRATION = """questions:
+  - name: moves
+    question: What share of looked-after children had two or more placement moves in 12 months?
+    answer: 0.1
+    kind: probability
+    source: Children's Commissioner Stability Index (2019)
+  - name: reabuse
+    question: What share of 180 children returned home were re-abused or neglected within 2 years?
+    answer: 0.46
+    source: Farmer et al. (2011)
+"""
+
+
+@pytest.fixture
+def calibrated(case, tmp_path):
+    path = tmp_path / "calibration.yaml"
+    path.write_text(CALIBRATION)
+    w = Workshop.start(case, tmp_path / "c.sqlite", QUANTITIES, calibration=path)
+    w.open_round(1)
+    return w
+
+
+def test_calibration_file_is_checked(case, tmp_path):
+    from decide.workshop.session import read_calibration
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(CALIBRATION.replace("answer: 0.46", "answer: 46").replace("kind: probability", "kind: chance"))
+    with pytest.raises(CaseError) as info:
+        read_calibration(bad)
+    assert "questions.0.kind" in str(info.value)
+    with pytest.raises(CaseError, match="questions.1.answer: a chance lies between 0 and 1"):
+        read_calibration(_write(bad, CALIBRATION.replace("0.46", "46")))
+    with pytest.raises(CaseError, match="source"):
+        read_calibration(_write(bad, CALIBRATION.replace("    source: Farmer et al. (2011)\n", "")))
+    assert not (tmp_path / "z.sqlite").exists()
+    with pytest.raises(CaseError):
+        Workshop.start(case, tmp_path / "z.sqlite", calibration=_write(bad, "questions: []"))
+    assert not (tmp_path / "z.sqlite").exists()  # refused before any store is made
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+def test_performance_weights_reach_the_case_file(calibrated, tmp_path):
+    w = calibrated
+    good, poor = w.join(w.code, "social worker"), w.join(w.code, "team manager")
+    w.answer_calibration(good, "moves", {"low": 0.05, "likely": 0.1, "high": 0.2})
+    w.answer_calibration(good, "reabuse", {"low": 0.3, "likely": 0.45, "high": 0.6})
+    w.answer_calibration(poor, "moves", {"low": 0.4, "likely": 0.45, "high": 0.5})
+    w.answer_calibration(poor, "reabuse", {"low": 0.8, "likely": 0.85, "high": 0.9})
+    with pytest.raises(CaseError, match="need low < likely < high"):
+        w.answer_calibration(good, "moves", {"low": 0.3, "likely": 0.1, "high": 0.4})
+    for token in (good, poor):
+        w.answer(token, QUANTITIES[0], lower_likely_upper(0.1, 0.2, 0.4))
+    w.answer(w.join(w.code, "reviewing officer"), QUANTITIES[0], lower_likely_upper(0.1, 0.2, 0.3))
+    with pytest.raises(DecideError, match="performance weights need every participant's answers.*reviewing officer"):
+        w.reveal()
+        output.case_text(w, weights="performance")
+    weights = w.performance_weights()
+    assert set(weights) == {"social worker", "team manager"} and weights["social worker"] > weights["team manager"]
+    assert w.how_calibrated("team manager")[-1].startswith("The published value fell inside your range in 0 of the 2")
+    assert "inside your range" in w.how_calibrated("social worker")[0]
+    with pytest.raises(DecideError, match="only at 'round 1'"):
+        w.answer_calibration(good, "moves", {"low": 0.05, "likely": 0.1, "high": 0.2})
+
+
+def test_performance_weights_in_the_written_case(calibrated, tmp_path):
+    w = calibrated
+    good, poor = w.join(w.code, "social worker"), w.join(w.code, "team manager")
+    for token, answers in ((good, [(0.05, 0.1, 0.2), (0.3, 0.45, 0.6)]), (poor, [(0.4, 0.45, 0.5), (0.8, 0.85, 0.9)])):
+        for name, (lo, mid, hi) in zip(("moves", "reabuse"), answers):
+            w.answer_calibration(token, name, {"low": lo, "likely": mid, "high": hi})
+        w.answer(token, QUANTITIES[0], lower_likely_upper(0.1, 0.2, 0.4))
+    w.reveal()
+    out = output.write_case(w, tmp_path / "weighted.yaml", weights="performance")
+    d = Decision.from_yaml(out)
+    got = {j.by: j.weight for j in d.quantity(QUANTITIES[0]).judgements}
+    assert got == pytest.approx(w.performance_weights())
+    assert "Cooke" in d.quantity(QUANTITIES[0]).source
+    content, _ = output.load_workshop_record(output.write_record(w, tmp_path / "records"))
+    assert len(content["calibration"]["answers"]) == 4 and set(content["calibration"]["scores"]) == set(got)
+    with pytest.raises(DecideError, match="weights must be one of equal, performance"):
+        output.case_text(w, weights="cooke")

@@ -39,12 +39,16 @@ def server(tmp_path):
     shutil.copy(CASES / "return_home.yaml", case)
     port = free_port()
     log = tmp_path / "server.log"
+    calibration = tmp_path / "calibration.yaml"
+    calibration.write_text("questions:\n  - name: moves\n    question: What share of looked-after children had two or more "
+                           "placement moves in 12 months?\n    answer: 0.1\n    kind: probability\n    source: "
+                           "Children's Commissioner Stability Index (2019)\n")
     env = {**os.environ, "MPLBACKEND": "Agg",
            "PYTENSOR_FLAGS": os.environ.get("PYTENSOR_FLAGS", f"base_compiledir={ROOT / 'build' / 'pytensor'}")}
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "decide", "workshop", str(case), "--port", str(port),
                                  "--quantities", QUANTITIES, "--store", str(tmp_path / "w.sqlite"),
-                                 "--records", str(tmp_path / "workshops")],
+                                 "--records", str(tmp_path / "workshops"), "--calibration", str(calibration)],
                                 cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 120  # a wait for start-up (fitting warms up), not a timed assertion
@@ -169,12 +173,22 @@ def test_two_rounds_in_the_browser(server):
             type_into(tm, f".ws-quantiles-{harm}", "10% = 40, 50% = 55, 90% = 70")
             save(tm, harm)
 
+            # one calibration question: the social worker's range holds the published value, the manager's does not
+            for page, values in ((sw, ("5%", "10%", "20%")), (tm, ("30%", "40%", "50%"))):
+                for which, value in zip(("low", "likely", "high"), values):
+                    type_into(page, f".ws-cal-0-{which}", value)
+                page.locator(".ws-cal-0-save button").click()
+                wait_text(page, ".ws-cal-0-message", "Saved at")
+
             # the facilitator sees who has answered (by role), and reveals
             wait_text(fac, ".ws-who", r"social worker: 2 of 2.*team manager: 2 of 2")
             fac.locator(".ws-next button").click()
             wait_text(fac, ".ws-stage", "Everyone's answers are shown")
             for page in (sw, tm, fac):
                 page.wait_for_selector(".ws-group", timeout=60_000)
+            assert "outside your range" in wait_text(tm, ".ws-calibration", "in 0 of the 1 question")
+            assert "inside your range" in wait_text(sw, ".ws-calibration", "in 1 of the 1 question")
+            wait_text(fac, ".ws-scores", r"social worker: calibration .*performance weight")
             shown = text_of(tm, ".ws-group")
             assert "furthest apart" in shown or "Everyone together" in shown
             fac.screenshot(path=str(ARTEFACTS / "workshop-facilitator-revealed.png"), full_page=True)
@@ -192,6 +206,7 @@ def test_two_rounds_in_the_browser(server):
 
             out = server["dir"] / "after_workshop.yaml"
             type_into(fac, ".ws-out", str(out))
+            fac.locator(".ws-weights button", has_text="Performance weights").click()
             fac.locator(".ws-write button").click()
             wait_text(fac, ".ws-message", r"Wrote the new case file")
             fac.screenshot(path=str(ARTEFACTS / "workshop-facilitator-written.png"), full_page=True)
@@ -203,7 +218,8 @@ def test_two_rounds_in_the_browser(server):
     assert set(judged) == {"social worker", "team manager"}
     assert (judged["social worker"].low, judged["social worker"].likely, judged["social worker"].high) == (0.1, 0.2, 0.4)
     assert (judged["team manager"].low, judged["team manager"].likely, judged["team manager"].high) == (0.15, 0.25, 0.4)
-    assert all(j.weight == 1.0 for j in judged.values())
+    assert judged["social worker"].weight > judged["team manager"].weight  # performance weights, as chosen
+    assert "Cooke" in d.quantity(moves).source
     harm_j = {j.by: j for j in d.quantity(harm).judgements}
     assert harm_j["team manager"].quantiles == {0.1: 40, 0.5: 55, 0.9: 70}
     assert type(d.distribution_of(moves, "probability")).__name__ == "Mixture"  # the pooled judgements

@@ -202,6 +202,38 @@ class QuantityCard:
                                "facilitator reveals the answers.")
 
 
+class CalibrationCard:
+    """One calibration question (a published figure the participant does not see until the reveal)."""
+
+    def __init__(self, w: Workshop, token: str, question: dict, index: int):
+        self.w, self.token, self.q = w, token, question
+        hint = "e.g. 20%" if question["kind"] == "probability" else "a number"
+        tag = f"ws-cal-{index}"
+        self.low = pn.widgets.TextInput(name="Low: 9 in 10 it is above", placeholder=hint, css_classes=[f"{tag}-low"])
+        self.likely = pn.widgets.TextInput(name="Likely", placeholder=hint, css_classes=[f"{tag}-likely"])
+        self.high = pn.widgets.TextInput(name="High: 9 in 10 it is below", placeholder=hint, css_classes=[f"{tag}-high"])
+        mine = [a for a in w.store.calibration_answers() if a["name"] == question["name"]
+                and a["role"] == w.store.role_of(token)]
+        if mine:
+            self.low.value, self.likely.value, self.high.value = (f"{mine[-1][k]:g}" for k in ("low", "likely", "high"))
+        self.message = pn.pane.Markdown("", css_classes=[f"{tag}-message"])
+        save = pn.widgets.Button(name="Save", button_type="primary", css_classes=[f"{tag}-save"])
+        save.on_click(self._save)
+        self.view = pn.Card(pn.pane.Markdown(question["question"]), pn.Row(self.low, self.likely, self.high), save,
+                            self.message, title=f"Calibration question {index + 1}", collapsible=False,
+                            sizing_mode="stretch_width")
+
+    def _save(self, *_):
+        kind = self.q["kind"]
+        try:
+            self.w.answer_calibration(self.token, self.q["name"],
+                                      {k: _number(_typed(getattr(self, k)), kind) for k in ("low", "likely", "high")})
+        except DecideError as exc:
+            self.message.object = f"**Not saved.** {_plain_error(exc)}"
+            return
+        self.message.object = f"Saved at {dt.datetime.now().strftime('%H:%M:%S')}."
+
+
 def _typed(widget) -> str:
     """What is in a text box now, even if the person has not yet pressed Enter or left the box."""
     return widget.value_input if widget.value_input is not None else widget.value
@@ -230,9 +262,17 @@ def participant_page(store_path: Path):
         head = pn.pane.Markdown(f"You are taking part as **{me}**.\n\n{STAGE_WORDS[stage]}", css_classes=["ws-stage"])
         if stage in ("round 1", "round 2"):
             cards = [QuantityCard(w, state["token"], q).view for q in w.quantities]
+            questions = w.calibration_questions() if stage == "round 1" else []
+            if questions:
+                cards += [pn.pane.Markdown("### Calibration questions\nThese have published answers, shown after the "
+                                           "reveal, so you can see how well your ranges hold the true values.")]
+                cards += [CalibrationCard(w, state["token"], q, i).view for i, q in enumerate(questions)]
             body.objects = [head, *cards]
         elif stage.startswith("revealed"):
-            body.objects = [head, _group_panel(w, int(stage[-1]))]
+            feedback = w.how_calibrated(me) if w.calibration_questions() else []
+            extra = [pn.pane.Markdown("### How well calibrated were you?\n" + "\n".join(f"- {t}" for t in feedback),
+                                      css_classes=["ws-calibration"])] if feedback else []
+            body.objects = [head, *extra, _group_panel(w, int(stage[-1]))]
         else:
             body.objects = [head]
 
@@ -289,6 +329,11 @@ def facilitator_page(store_path: Path, records: Path, join_url: str):
                                css_classes=["ws-out"])
     write = pn.widgets.Button(name="Write the case file and the workshop record", button_type="success",
                               css_classes=["ws-write"])
+    weighting = pn.widgets.RadioButtonGroup(options={"Equal weights": "equal",
+                                                     "Performance weights (from the calibration questions)": "performance"},
+                                            value="equal", css_classes=["ws-weights"],
+                                            visible=bool(w.calibration_questions()))
+    scores = pn.pane.Markdown("", css_classes=["ws-scores"])
     message = pn.pane.Markdown("", css_classes=["ws-message"])
     who = pn.pane.Markdown("", css_classes=["ws-who"])
     reveal = pn.Column()
@@ -307,7 +352,7 @@ def facilitator_page(store_path: Path, records: Path, join_url: str):
 
     def on_write(*_):
         try:
-            path = output.write_case(w, out.value)
+            path = output.write_case(w, out.value, weights=weighting.value)
             record = output.write_record(w, records)
         except DecideError as exc:
             message.object = f"**Not written.** {_plain_error(exc)}"
@@ -338,11 +383,17 @@ def facilitator_page(store_path: Path, records: Path, join_url: str):
             who.object = "Nobody has joined yet."
         if changed_stage:
             reveal.objects = [_group_panel(w, int(stage[-1]))] if stage.startswith("revealed") else []
+            scored = w.calibration_scores() if stage.startswith("revealed") else {}
+            weights = w.performance_weights() if scored else {}
+            scores.object = ("**Calibration questions** (Cooke's classical model; with few questions the scores are "
+                             "rough):\n\n" + "\n".join(
+                                 f"- {role}: calibration {s['calibration']:.2f}, information {s['information']:.2f}, "
+                                 f"performance weight {weights[role]:.0%}" for role, s in scored.items())) if scored else ""
 
     refresh()
     pn.state.add_periodic_callback(refresh, period=POLL_MS)
     return pn.Column(header, stage_words, pn.pane.Markdown("**What to ask about:**"), choose, step, who,
-                     pn.Row(out, write), message, reveal, sizing_mode="stretch_width", max_width=1000)
+                     scores, weighting, pn.Row(out, write), message, reveal, sizing_mode="stretch_width", max_width=1000)
 
 
 def serve(store_path: Path, records: Path, port: int, *, show_urls=print) -> None:

@@ -16,7 +16,7 @@ def cmd_workshop(args) -> int:
     case = Path(args.case)
     store = Path(args.store) if args.store else Path(f"{case.stem}.workshop.sqlite")
     quantities = [q for q in (args.quantities or "").split(",") if q.strip()]
-    workshop = Workshop.start(case, store, quantities or None)
+    workshop = Workshop.start(case, store, quantities or None, calibration=args.calibration)
     print(f"Workshop on {case}, kept in {store} ({workshop.stage}).")
     print("Preparing the fitting (up to 20 seconds the first time)...", flush=True)
     _warm_up()
@@ -48,6 +48,9 @@ def register(subparsers) -> None:
                                         "facilitator's page)")
     p.add_argument("--store", help="the workshop's SQLite file (default: CASE.workshop.sqlite in this folder); give "
                                    "the same file again to carry on a workshop")
+    p.add_argument("--calibration", metavar="FILE",
+                   help="calibration questions with published answers (YAML: questions with name, question, answer, "
+                        "kind, source), for performance weights in the manner of Cooke's classical model")
     p.add_argument("--records", default="workshops",
                    help="folder for the workshop's record, written with the new case file (default: workshops)")
     p.set_defaults(func=cmd_workshop)

@@ -31,13 +31,38 @@ def final_round(workshop: Workshop) -> int:
     return 2 if stage in ("round 2", "revealed 2") else 1
 
 
-def case_text(workshop: Workshop, when: dt.date | None = None) -> str:
+#: The ways the judgements of the roles can be weighted in the new case file.
+WEIGHTINGS = ("equal", "performance")
+
+
+def role_weights(workshop: Workshop, weights: str) -> dict[str, float] | None:
+    """None for equal weights; for performance weights, each role's Cooke weight (refused unless every role that
+    answered a quantity answered every calibration question)."""
+    if weights not in WEIGHTINGS:
+        raise DecideError(f"weights must be one of {', '.join(WEIGHTINGS)}; got {weights!r}")
+    if weights == "equal":
+        return None
+    if not workshop.calibration_questions():
+        raise DecideError("performance weights need calibration questions (questions with published answers, "
+                          "given with --calibration); this workshop has none, so use equal weights")
+    found = workshop.performance_weights()
+    answering = {a["role"] for a in workshop.store.answers()}
+    missing = sorted(answering - set(found))
+    if missing:
+        raise DecideError("performance weights need every participant's answers to every calibration question; "
+                          f"missing for: {', '.join(missing)}. Use equal weights instead")
+    return found
+
+
+def case_text(workshop: Workshop, when: dt.date | None = None, weights: str = "equal") -> str:
     """The new case file's text: the original case with the workshop's judgements, checked as a case file."""
     import yaml
 
     from decide.frame import Decision
 
     rnd = final_round(workshop)
+    by_role = role_weights(workshop, weights)
+    how = "equal weights" if by_role is None else "performance weights from calibration questions (Cooke's classical model)"
     data = json.loads(json.dumps(workshop._data, default=str))  # a deep copy in plain types (dates as text)
     when = when or dt.date.today()
     elicited = []
@@ -48,11 +73,17 @@ def case_text(workshop: Workshop, when: dt.date | None = None) -> str:
         judged = workshop.judgements(name, rnd)
         if not judged:
             continue  # nobody answered: the case keeps its own judgement
+        weight = {role: 1.0 if by_role is None else by_role[role] for role in judged}
+        left_out = [role for role, w in weight.items() if not w > 0]
+        kept = {role: j for role, j in judged.items() if weight[role] > 0}
+        if not kept:
+            raise DecideError(f"every role's performance weight is zero for {workshop.describe(name)}; use equal weights")
         q.pop("judgement", None)
-        q["judgements"] = [j.model_dump(exclude_none=True, exclude_defaults=True) | {"by": role, "weight": 1.0}
-                           for role, j in judged.items()]
-        q["source"] = (f"elicitation workshop on {when.isoformat()}: {len(judged)} "
-                       f"role{'s' if len(judged) != 1 else ''}, {'two rounds' if rnd == 2 else 'one round'}, equal weights"
+        q["judgements"] = [j.model_dump(exclude_none=True, exclude_defaults=True) | {"by": role, "weight": weight[role]}
+                           for role, j in kept.items()]
+        q["source"] = (f"elicitation workshop on {when.isoformat()}: {len(kept)} "
+                       f"role{'s' if len(kept) != 1 else ''}, {'two rounds' if rnd == 2 else 'one round'}, {how}"
+                       + (f"; left out for a zero weight: {', '.join(left_out)}" if left_out else "")
                        + (f" (before it: {q['source']})" if q.get("source") else ""))
         elicited.append(name)
     if not elicited:
@@ -64,16 +95,17 @@ def case_text(workshop: Workshop, when: dt.date | None = None) -> str:
     return text
 
 
-def write_case(workshop: Workshop, path: str | Path, *, force: bool = False) -> Path:
+def write_case(workshop: Workshop, path: str | Path, *, force: bool = False, weights: str = "equal") -> Path:
     """Write the new case file (never over the original; over another file only with ``force``)."""
     from decide._html import write_new
     from decide.files import plan_outputs
 
     (path,) = plan_outputs([path], inputs=[workshop.case_path], force=force)
-    text = case_text(workshop)
+    text = case_text(workshop, weights=weights)
     write_new(path, text, force=force)
     workshop.store.log("case file written", {"path": str(path), "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                                             "round": final_round(workshop)})
+                                             "round": final_round(workshop), "weights": weights,
+                                             "role_weights": role_weights(workshop, weights)})
     return path
 
 
@@ -90,6 +122,8 @@ def record_content(workshop: Workshop, *, recorded_at: dt.datetime | None = None
         "stage": workshop.stage,
         "weights": "equal",
         "answers": workshop.store.answers(),
+        "calibration": {"questions": workshop.calibration_questions(), "answers": workshop.store.calibration_answers(),
+                        "scores": workshop.calibration_scores()},
         "events": workshop.store.events(),
         "recorded_at": (recorded_at or dt.datetime.now(dt.timezone.utc)).isoformat(),
         "versions": installed_versions(),

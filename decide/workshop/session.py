@@ -83,7 +83,8 @@ class Workshop:
     # --- starting -----------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, case_path: str | Path, store_path: str | Path, quantities: list[str] | None = None) -> "Workshop":
+    def start(cls, case_path: str | Path, store_path: str | Path, quantities: list[str] | None = None,
+              calibration: str | Path | None = None) -> "Workshop":
         """Open the workshop in ``store_path``, or start one on ``case_path`` there if the store is new.
 
         An existing store must be of the same case file, unchanged (its hash), so a restart
@@ -103,16 +104,21 @@ class Workshop:
             workshop = cls(store)
             if quantities and workshop.quantities != list(quantities) and workshop.stage == "choosing":
                 workshop.choose(quantities)
+            if calibration and workshop.stage == "choosing":
+                workshop.store.set_calibration(read_calibration(calibration))
             return workshop
         if store.path.exists() and store.path.stat().st_size > 0:
             raise DecideError(f"{store.path} already exists and is not a workshop store; decide never writes over it. "
                               "Give a new file name with --store")
         Decision.from_yaml_text(text, source=str(case_path))  # a case that is not valid is refused before any session
+        questions = read_calibration(calibration) if calibration else None  # likewise a bad calibration file
         store.create(case_path=str(case_path), case_sha256=sha, case_text=text, code=new_code(),
                      facilitator_key=secrets.token_urlsafe(16))
         workshop = cls(store)
         if quantities:
             workshop.choose(quantities)
+        if questions:
+            store.set_calibration(questions)
         return workshop
 
     # --- state ----------------------------------------------------------------------------------
@@ -241,6 +247,70 @@ class Workshop:
             out[a["role"]].append(a["quantity"])
         return out
 
+    # --- calibration questions (known answers) -------------------------------------------------------------
+
+    def calibration_questions(self) -> list[dict]:
+        return self.store.calibration()
+
+    def answer_calibration(self, token: str, name: str, answer: dict) -> None:
+        """A low / likely / high for a calibration question, checked like any judgement's."""
+        from pydantic import ValidationError
+
+        from decide.judge import Judgement
+
+        question = next((q for q in self.calibration_questions() if q["name"] == name), None)
+        if question is None:
+            raise DecideError(f"'{name}' is not one of this workshop's calibration questions")
+        source = f"your answer to the calibration question '{question['question']}'"
+        values = {k: answer.get(k) for k in ("low", "likely", "high")}
+        try:
+            j = Judgement.model_validate(values)
+        except ValidationError as exc:
+            problems = [Problem(".".join(map(str, e["loc"])) or "your answer", e.get("input") if e["loc"] else None,
+                                e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+            raise CaseError(problems, source) from None
+        if question["kind"] == "probability" and not 0 <= j.low < j.high <= 1:
+            raise CaseError([Problem("your answer", None, "a chance lies between 0 and 1 (e.g. 0.4 for 40 %)")], source)
+        self.store.put_calibration_answer(token, name, j.low, j.likely, j.high)
+
+    def calibration_scores(self) -> dict[str, dict]:
+        """Each role's calibration, information and score (Cooke's classical model), for roles that answered all."""
+        from decide.workshop import cooke
+
+        questions = {q["name"]: q["answer"] for q in self.calibration_questions()}
+        if not questions:
+            return {}
+        answers = {name: {} for name in questions}
+        for a in self.store.calibration_answers():
+            answers[a["name"]][a["role"]] = (a["low"], a["likely"], a["high"])
+        return cooke.scores(questions, answers)
+
+    def performance_weights(self) -> dict[str, float]:
+        from decide.workshop import cooke
+
+        return cooke.weights(self.calibration_scores())
+
+    def how_calibrated(self, role: str) -> list[str]:
+        """For one role: each calibration question's known value against their range, and a summary, in words."""
+        mine = {a["name"]: a for a in self.store.calibration_answers() if a["role"] == role}
+        lines, inside = [], 0
+        for q in self.calibration_questions():
+            a = mine.get(q["name"])
+            if a is None:
+                lines.append(f"{q['question']} You did not answer; the published value is {_show(q['answer'], q['kind'])}.")
+                continue
+            hit = a["low"] <= q["answer"] <= a["high"]
+            inside += hit
+            lines.append(f"{q['question']} You said {_show(a['low'], q['kind'])} to {_show(a['high'], q['kind'])}; the "
+                         f"published value is {_show(q['answer'], q['kind'])} ({q['source']}): "
+                         + ("inside your range." if hit else "outside your range."))
+        if mine:
+            n = len(mine)
+            lines.append(f"The published value fell inside your range in {inside} of the {n} question"
+                         f"{'s' if n != 1 else ''} you answered; a well-calibrated person's range holds it about 8 times "
+                         "in 10.")
+        return lines
+
     # --- distributions --------------------------------------------------------------------------
 
     def fit(self, quantity: str, judgement):
@@ -282,6 +352,50 @@ class Workshop:
     def disagreement(self, round_: int) -> list[RoundSummary]:
         """The quantities from most to least disagreement (the spread of middles against the pool's range)."""
         return sorted((self.summary(q, round_) for q in self.quantities), key=lambda s: -s.relative_spread)
+
+
+def _show(x: float, kind: str) -> str:
+    from decide.workshop.figures import show
+
+    return show(x, kind)
+
+
+def read_calibration(path: str | Path) -> list[dict]:
+    """Calibration questions from a YAML file: a list under 'questions', each with name, question, answer, kind
+    (probability or number) and source. Checked with clear messages, like a case file."""
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+    from decide.frame import _load_yaml, read_case_text
+    from decide.judge import Number
+
+    class Question(BaseModel):
+        model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+        name: str = Field(min_length=1, max_length=80)
+        question: str = Field(min_length=1, max_length=400)
+        answer: Number
+        kind: str = Field("probability", pattern="^(probability|number)$")
+        source: str = Field(min_length=1, max_length=400)
+
+    class File(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        questions: list[Question] = Field(min_length=1, max_length=50)
+
+    path = Path(path)
+    data, _ = _load_yaml(read_case_text(path), str(path))
+    try:
+        parsed = File.model_validate(data)
+    except ValidationError as exc:
+        problems = [Problem(".".join(map(str, e["loc"])) or "top level", e.get("input"), e["msg"]) for e in exc.errors()]
+        raise CaseError(problems, str(path)) from None
+    items = [q.model_dump() for q in parsed.questions]
+    names = [q["name"] for q in items]
+    if len(set(names)) != len(names):
+        raise CaseError([Problem("questions", None, "each calibration question needs its own name")], str(path))
+    for i, q in enumerate(items):
+        if q["kind"] == "probability" and not 0 <= q["answer"] <= 1:
+            raise CaseError([Problem(f"questions.{i}.answer", q["answer"], "a chance lies between 0 and 1 (e.g. 0.1 for "
+                                     "10 %)")], str(path))
+    return items
 
 
 def _overlap(a: Spread, b: Spread) -> float:

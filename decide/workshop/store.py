@@ -53,6 +53,23 @@ CREATE TABLE IF NOT EXISTS answer (
     changes INTEGER NOT NULL DEFAULT 0,
     UNIQUE (token, quantity, round)
 );
+CREATE TABLE IF NOT EXISTS calibration (
+    name TEXT PRIMARY KEY,
+    question TEXT NOT NULL,
+    answer REAL NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS calibration_answer (
+    token TEXT NOT NULL REFERENCES participant(token),
+    name TEXT NOT NULL REFERENCES calibration(name),
+    low REAL NOT NULL,
+    likely REAL NOT NULL,
+    high REAL NOT NULL,
+    at TEXT NOT NULL,
+    UNIQUE (token, name)
+);
 CREATE TABLE IF NOT EXISTS event (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -146,6 +163,38 @@ class Store:
             con.execute("DELETE FROM quantity")
             con.executemany("INSERT INTO quantity VALUES (?, ?)", [(n, i) for i, n in enumerate(names)])
             _log(con, "quantities chosen", {"quantities": names})
+
+    def set_calibration(self, items: list[dict]) -> None:
+        """The calibration questions (known answers), fixed before round 1."""
+        with self._connect(write=True) as con:
+            _need_stage(con, ("choosing",), "set the calibration questions")
+            con.execute("DELETE FROM calibration")
+            con.executemany("INSERT INTO calibration VALUES (?, ?, ?, ?, ?, ?)",
+                            [(c["name"], c["question"], c["answer"], c["kind"], c["source"], i) for i, c in enumerate(items)])
+            _log(con, "calibration questions set", {"questions": [c["name"] for c in items]})
+
+    def calibration(self) -> list[dict]:
+        with self._connect(write=False) as con:
+            rows = con.execute("SELECT name, question, answer, kind, source FROM calibration ORDER BY position").fetchall()
+        return [dict(zip(("name", "question", "answer", "kind", "source"), r)) for r in rows]
+
+    def put_calibration_answer(self, token: str, name: str, low: float, likely: float, high: float) -> None:
+        """A calibration answer, only in round 1 (after it, the known answers are shown)."""
+        with self._connect(write=True) as con:
+            _need_stage(con, ("round 1",), "answer the calibration questions")
+            if con.execute("SELECT 1 FROM participant WHERE token = ?", (token,)).fetchone() is None:
+                raise DecideError("you have not joined this workshop; join with the session code and a role first")
+            if con.execute("SELECT 1 FROM calibration WHERE name = ?", (name,)).fetchone() is None:
+                raise DecideError(f"'{name}' is not one of this workshop's calibration questions")
+            con.execute("INSERT INTO calibration_answer VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token, name) DO UPDATE SET "
+                        "low = excluded.low, likely = excluded.likely, high = excluded.high, at = excluded.at",
+                        (token, name, low, likely, high, now()))
+
+    def calibration_answers(self) -> list[dict]:
+        with self._connect(write=False) as con:
+            rows = con.execute("SELECT p.role, c.name, c.low, c.likely, c.high, c.at FROM calibration_answer c "
+                               "JOIN participant p USING (token) ORDER BY c.at, p.role").fetchall()
+        return [dict(zip(("role", "name", "low", "likely", "high", "at"), r)) for r in rows]
 
     def quantities(self) -> list[str]:
         with self._connect(write=False) as con:
