@@ -171,7 +171,7 @@ def test_bad_input_refused_as_for_a_file(engine, name, expected, tmp_path):
     assert _without_source(str(on_engine.value), label) == _without_source(str(on_file.value), "bad.parquet")
     with pytest.raises(DecideError) as in_memory:  # and it opens as the pandas audit's does
         count_rows(frame, **setting)
-    assert str(in_memory.value).startswith(expected.split("(")[0].split(";")[0].strip())
+    assert expected.split(" (")[0].split(";")[0] in str(in_memory.value)
 
 
 def test_missing_table_named_with_a_suggestion(engine):
