@@ -68,6 +68,11 @@ def case_schema() -> dict:
     pattern = horizon_pattern()
     if pattern:
         defs["Outcome"]["properties"]["horizon"]["pattern"] = pattern
+        from decide import frame
+
+        # yaml-language-server shows this instead of the pattern itself.
+        forms = getattr(frame, "HORIZON_FORMS", "give a horizon such as '2 years'")
+        defs["Outcome"]["properties"]["horizon"]["patternErrorMessage"] = forms[:1].upper() + forms[1:]
     out = {
         "$schema": DIALECT,
         "$id": SCHEMA_ID,
