@@ -174,6 +174,16 @@ def test_bad_input_refused_as_for_a_file(engine, name, expected, tmp_path):
     assert expected.split(" (")[0].split(";")[0] in str(in_memory.value)
 
 
+@pytest.mark.parametrize("query", ["DROP VIEW bad_range", "DROP TABLE bad_range", "SELECT 1; DROP TABLE bad_range",
+                                   "INSERT INTO bad_range VALUES ('a', 0.5, 1)", "DELETE FROM bad_range"])
+def test_a_query_that_would_change_data_is_refused_before_it_runs(engine, query):
+    table, _ = engine("bad_range")
+    con = table.get_backend()
+    with pytest.raises(DecideError, match="single SELECT"):
+        open_rows(con, query=query)
+    assert engine("bad_range")[0].count().execute() == 4  # still there, unchanged
+
+
 def test_missing_table_named_with_a_suggestion(engine):
     with pytest.raises(DecideError, match=r"no table or view 'referals'.*did you mean 'referrals'"):
         engine("referals")

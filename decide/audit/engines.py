@@ -168,7 +168,7 @@ def open_rows(con, *, table: str | None = None, query: str | None = None):
     if query is not None:
         if not query.strip():
             raise DecideError("--query is empty: give a SELECT statement")
-        query = query.strip().rstrip(";")
+        query = _only_a_select(query.strip().rstrip(";"), con, engine)
         try:
             schema = _postgres_schema(con, query) if con.name == "postgres" else None
             return con.sql(query, schema=schema), f"a query on {engine}"
@@ -196,6 +196,23 @@ def open_rows(con, *, table: str | None = None, query: str | None = None):
             raise DecideError(f"there is no table or view '{name}'{where} in the {engine} database"
                               + (f"; {suggestion}" if suggestion else ".") + listing) from None
         raise DecideError(f"{engine} could not open the table {'.'.join(parts)}: {_first_lines(exc)}") from None
+
+
+def _only_a_select(query: str, con, engine: str) -> str:
+    """The query, if it is one SELECT (or WITH ... SELECT); refuses anything else before the engine sees it (Spark
+    runs a DROP or an INSERT the moment it is handed one, and the audit must never change the data)."""
+    import sqlglot
+    from sqlglot import exp
+
+    dialect = {"postgres": "postgres", "duckdb": "duckdb", "pyspark": "spark"}.get(con.name)
+    try:
+        statements = [s for s in sqlglot.parse(query, read=dialect) if s is not None]
+    except sqlglot.errors.ParseError as exc:
+        raise DecideError(f"--query could not be read as {engine} SQL: {_first_lines(exc, 1)}") from None
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise DecideError("--query must be a single SELECT giving the rows to audit (the audit only reads; it never "
+                          f"runs statements that change data), got: {query[:80]!r}")
+    return query
 
 
 def _postgres_schema(con, query: str):
