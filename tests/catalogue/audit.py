@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from _shared import ROOT
 from hostile import Entry
 
@@ -44,6 +46,16 @@ def _lines(replace: dict[int, str] | None = None, header: str | None = None, ext
     for i, text in (replace or {}).items():
         lines[i] = text
     return "\n".join(lines + (extra or [])) + "\n"
+
+
+def _parquet(df: pd.DataFrame) -> bytes:
+    """The rows as a Parquet file (read by DuckDB, not pandas)."""
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False), buf)
+    return buf.getvalue()
+
+
+PARQUET_ARGS = ["audit", "r.parquet", *FLAGGING, *OUT]
 
 
 def _args(**change) -> list[str]:
@@ -257,4 +269,21 @@ ENTRIES = [
     refused("output-parent-is-file", "partial output", ARGS[:-2] + ["-o", "r.csv/out.html"], message="is a file, not a folder"),
     refused("output-is-folder", "partial output", ARGS[:-2] + ["-o", "{dir}"], message="is a folder"),
     refused("bad-input-writes-nothing", "partial output", ARGS, {"r.csv": _cell(3, "risk_score", "inf")}, message="infinite"),
+    # --- files counted by DuckDB: Parquet, and patterns of files ------------------------------------------------
+    valid("valid-parquet", "valid input", PARQUET_ARGS, {"r.parquet": _parquet(_DF)}),
+    valid("valid-pattern-of-csv-files", "valid input", ["audit", "part-*.csv", *FLAGGING, *OUT],
+          {"part-1.csv": _csv(_DF.iloc[:200]), "part-2.csv": _csv(_DF.iloc[200:])}),
+    refused("parquet-outcome-not-binary", "wrong kind of value", PARQUET_ARGS,
+            {"r.parquet": _parquet(_DF.assign(re_referred=_DF["re_referred"].where(_DF.index % 50 > 0, 2)))},
+            message=r"'re_referred' must be binary .* 8 row\(s\) hold other values, e.g. '2'"),
+    refused("parquet-score-out-of-range", "out of range", PARQUET_ARGS,
+            {"r.parquet": _parquet(_DF.assign(risk_score=_DF["risk_score"].where(_DF.index != 7, 1.7)))},
+            message=r"nearly every score lies between 0 and 1.*lowest 1.7, highest 1.7"),
+    refused("parquet-missing-column", "missing column", PARQUET_ARGS,
+            {"r.parquet": _parquet(_DF.rename(columns={"re_referred": "Re_Referred"}))}, message="did you mean 'Re_Referred'"),
+    refused("pattern-matches-nothing", "missing or unreadable file", ["audit", "parts/*.parquet", *FLAGGING, *OUT],
+            message="no file matches this pattern"),
+    refused("output-over-a-file-the-pattern-reads", "output over an input",
+            ["audit", "*.csv", *FLAGGING, "-o", "out.html", "--force"], {"r.csv": BASE_CSV, "out_groups.csv": BASE_CSV},
+            message="out_groups.csv is the file you gave as input"),
 ]
