@@ -24,7 +24,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,18 +45,18 @@ def missing(what: str, install: str) -> None:
 
 def postgres_bin() -> Path:
     """The folder of Debian's PostgreSQL binaries (the newest version installed), or skip (fail in CI)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
-    if not found:
-        on_path = shutil.which("initdb")
-        if on_path:
-            return Path(on_path).parent
-        missing("PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH)",
-                "sudo apt-get install -y postgresql")
     try:
         import psycopg  # noqa: F401
     except ImportError:
         missing("The Python package psycopg is not installed", "pip install 'ibis-framework[postgres]'")
-    return Path(found[-1]).parent
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    if found:
+        return Path(found[-1]).parent
+    on_path = shutil.which("initdb")
+    if on_path:
+        return Path(on_path).parent
+    missing("PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH)",
+            "sudo apt-get install -y postgresql")
 
 
 def free_port() -> int:
@@ -216,9 +215,7 @@ def spark():
     spark_ready()
     from decide.audit.engines import connect
 
-    started = time.perf_counter()
     con = connect("local[2]", spark_config=SPARK_CONFIG)
-    con.started_in = time.perf_counter() - started
     try:
         yield con
     finally:
@@ -234,7 +231,8 @@ def spark_view(con, name: str, frame, folder: Path) -> None:
 
 
 def tool_env() -> dict[str, str]:
-    """The environment for a `decide` subprocess: the project's, plus this interpreter's PyTensor cache."""
+    """The environment for a `decide` subprocess: this one's (PyTensor's cache folder included), a plotting back-end
+    without a display, and Spark's workers on this interpreter."""
     env = dict(os.environ)
     env.setdefault("MPLBACKEND", "Agg")
     env["PYSPARK_PYTHON"] = sys.executable

@@ -291,6 +291,17 @@ def test_command_line_on_spark_gives_the_csv_tables(on_spark, tmp_path, capsys):
 # ------------------------------------------------------------------------------------------------
 
 
+def test_a_missing_engine_skips_locally_and_fails_in_ci(monkeypatch):
+    import engines
+
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y postgresql"):
+        engines.missing("PostgreSQL is not installed", "sudo apt-get install -y postgresql")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true, so a missing engine is a failure"):
+        engines.missing("PostgreSQL is not installed", "sudo apt-get install -y postgresql")
+
+
 @pytest.mark.parametrize("url, kind", [
     ("postgresql://analyst@db.example.org:5432/referrals", "postgresql"), ("postgres://h/d", "postgresql"),
     ("postgresql:///referrals?host=/var/run/postgresql", "postgresql"), ("duckdb:///tmp/r.duckdb", "duckdb"),
