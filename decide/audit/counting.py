@@ -420,6 +420,11 @@ def count(data, *, score: str | None, outcome: str, group, threshold: float | No
         counts.notes[:0] = notes
         return counts
 
+    if _is_table(data):  # on the user's own engine: its errors (a refused permission, a lost connection) in words
+        from decide.audit.engines import engine_errors
+
+        with engine_errors(source or "table"):
+            return on_engine(as_text=False)
     try:
         try:
             return on_engine(as_text=False)
