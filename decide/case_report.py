@@ -730,8 +730,8 @@ def report_html(r: CaseReport, *, command: str | None = None, title: str | None 
     regret = r.regret.regret.assign(best=r.regret.best_by_scenario).reset_index()
     scenario_values = r.regret.values.reset_index()
     options = [{"name": o.name, "description": o.description,
-                "harms": [x.name for x in o.outcomes if x.kind == "harm"],
-                "benefits": [x.name for x in o.outcomes if x.kind == "benefit"]} for o in d.options]
+                "harms": [f"{x.name} (over {x.horizon})" for x in o.outcomes if x.kind == "harm"],
+                "benefits": [f"{x.name} (over {x.horizon})" for x in o.outcomes if x.kind == "benefit"]} for o in d.options]
     known = [{"what": e.what, "source": e.source, "reliability": e.reliability,
               "bears_on": "; ".join(_describe(r.sim, n) for n in e.informs) or "(not used as a number)"} for e in d.known_at_time]
     delay = d.delay_harm_per_week

@@ -110,6 +110,7 @@ def test_the_review_shows_it_apart_as_not_available_at_the_time(tmp_path):
     known_part, later_part = html.split("Learned after the decision: not available at the time")
     assert "mother relapsed in March" in later_part.split("<h2>")[0] and "mother relapsed in March" not in known_part
     assert "five negative tests" in known_part
+    assert '<th class="text">over</th>' in html and '<td class="text">1 year</td>' in html  # each outcome's horizon
     checklist = next(c for c in rv.checklist if c["question"].startswith("Is it clear what was known"))
     assert checklist["record_shows"].startswith("1 items of evidence were recorded")
     assert "1 more was learned only after the decision" in checklist["record_shows"]
