@@ -167,3 +167,18 @@ def test_the_examples_warn_only_of_what_is_really_there():
     assert Decision.from_yaml(ROOT / "data" / "cases" / "return_home.yaml").warnings() == []
     permanence = Decision.from_yaml(ROOT / "data" / "cases" / "permanence.yaml").warnings()
     assert [w.loc[-1] for w in permanence] == ["horizon", "horizon"]  # adoption over 12 years, the others over 5
+
+
+def test_the_case_report_shows_the_warnings_in_a_box_with_their_lines_and_the_yaml_to_copy():
+    import html as html_lib
+
+    from decide.case_report import MIN_DRAWS, build_report, report_html
+
+    text = with_change("  harm_weight: 1\n", "  harm_weight: 3  #<\n").replace(
+        "        magnitude: {low: 10, likely: 20, high: 30}", "        magnitude: {low: 40, likely: 50, high: 60}")
+    page = html_lib.unescape(report_html(build_report(Decision.from_yaml_text(text), draws=MIN_DRAWS, seed=1)))
+    box = page.split('<div class="notes" id="warnings">')[1].split("</div>")[0]
+    assert "2 things in the case\nfile to look at." in box
+    assert f"The harm weight 3 lies outside the range given for it (0.5 to 2); the sensitivity analysis sweeps that range, " \
+           f"so the weight chosen is not among those it checks (line {marked_line(text)} of the case file)." in box
+    assert "<pre>- name: harm of harm\n  kind: magnitude\n  judgement: {low: 40, likely: 50, high: 60}</pre>" in box
