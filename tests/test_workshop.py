@@ -491,3 +491,33 @@ def test_performance_weights_in_the_written_case(calibrated, tmp_path):
     assert len(content["calibration"]["answers"]) == 4 and set(content["calibration"]["scores"]) == set(got)
     with pytest.raises(DecideError, match="weights must be one of equal, performance"):
         output.case_text(w, weights="cooke")
+
+
+# --- chips on a grid (roulette) ------------------------------------------------------------------------------
+
+
+def test_chips_become_quantiles():
+    from decide.workshop.session import chips_to_quantiles
+
+    edges = [i / 10 for i in range(11)]
+    #            0-10 10-20 20-30 30-40 ...
+    chips = [0, 4, 8, 6, 2, 0, 0, 0, 0, 0]
+    assert chips_to_quantiles(edges, chips) == {0.2: 0.2, 0.6: 0.3, 0.9: 0.4}
+    # an empty bin between two full ones: the shared level gets the middle of its edges
+    assert chips_to_quantiles(edges, [0, 5, 0, 5, 10, 0, 0, 0, 0, 0]) == {0.25: 0.25, 0.5: 0.4}
+    with pytest.raises(DecideError, match="at least three bins .*you used 2"):
+        chips_to_quantiles(edges, [0, 10, 10, 0, 0, 0, 0, 0, 0, 0])
+    with pytest.raises(DecideError, match="each of the 10 bins"):
+        chips_to_quantiles(edges, [1, 2, 3])
+    with pytest.raises(DecideError, match="fewer than 0"):
+        chips_to_quantiles(edges, [-1, 5, 5, 5, 0, 0, 0, 0, 0, 0])
+
+
+def test_chips_answer_is_stored_and_fitted_as_quantiles(workshop):
+    token = workshop.join(workshop.code, "social worker")
+    j = workshop.answer(token, QUANTITIES[0], {"form": "chips", "chips": [0, 4, 8, 6, 2, 0, 0, 0, 0, 0]})
+    assert j.form == "quantiles" and j.quantiles == {0.2: 0.2, 0.6: 0.3, 0.9: 0.4}
+    harm = workshop.grid(QUANTITIES[1])
+    assert harm[0] == 0 and harm[-1] == 100 and len(harm) == 11  # the case's value scale, 0 to 100
+    dist = workshop.fit(QUANTITIES[0], j)
+    assert float(dist.ppf(0.6)) == pytest.approx(0.3, abs=0.03)

@@ -23,6 +23,8 @@ from conftest import CASES, ROOT
 pytestmark = pytest.mark.browser
 
 QUANTITIES = "foster_placement_moves,harm_of_reabuse"
+#: The social worker's chips for how serious re-abuse would be, in the bins 0-10, 10-20, ... 90-100.
+CHIPS = [0, 0, 0, 0, 0, 2, 4, 8, 5, 1]
 
 
 def free_port() -> int:
@@ -127,6 +129,7 @@ def save(page, q: str, expect: str = r"Saved for round") -> str:
 def test_two_rounds_in_the_browser(server):
     from decide.frame import Decision
     from decide.workshop.output import load_workshop_record
+    from decide.workshop.session import chips_to_quantiles
 
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     moves, harm = "foster_placement_moves", "harm_of_reabuse"
@@ -200,6 +203,16 @@ def test_two_rounds_in_the_browser(server):
             tm.wait_for_selector(f".ws-card-{moves}", timeout=30_000)
             lower_likely_upper(tm, moves, "15%", "25%", "40%")
             save(tm, moves, r"Saved for round 2")
+            # the social worker revises how serious re-abuse would be with chips on a grid (the roulette)
+            sw.wait_for_selector(f".ws-card-{harm}", timeout=30_000)
+            sw.locator(f".ws-form-{harm} button", has_text="Chips on a grid").click()
+            for i, n in enumerate(CHIPS):
+                if n:
+                    type_into(sw, f".ws-chips-{harm}-{i}", str(n))
+            wait_text(sw, f".ws-card-{harm}", "Chips placed: 20 of 20")
+            wait_text(sw, f".ws-card-{harm}", "as likely to be above")
+            sw.screenshot(path=str(ARTEFACTS / "workshop-participant-chips.png"), full_page=True)
+            save(sw, harm, r"Saved for round 2")
             fac.locator(".ws-next button").click()
             wait_text(fac, ".ws-stage", "revised answers are shown")
             fac.wait_for_selector(".ws-group", timeout=60_000)
@@ -221,6 +234,7 @@ def test_two_rounds_in_the_browser(server):
     assert judged["social worker"].weight > judged["team manager"].weight  # performance weights, as chosen
     assert "Cooke" in d.quantity(moves).source
     harm_j = {j.by: j for j in d.quantity(harm).judgements}
+    assert harm_j["social worker"].quantiles == chips_to_quantiles([10.0 * i for i in range(11)], CHIPS)
     assert harm_j["team manager"].quantiles == {0.1: 40, 0.5: 55, 0.9: 70}
     assert type(d.distribution_of(moves, "probability")).__name__ == "Mixture"  # the pooled judgements
     assert server["case"].read_text() == (CASES / "return_home.yaml").read_text()  # the original never changed

@@ -16,13 +16,14 @@ import panel as pn
 from decide.errors import DecideError
 from decide.judge import SCALES, SCALE_SOURCES, CONFIDENCE_MASS
 from decide.workshop import figures, output
-from decide.workshop.session import Spread, Workshop
+from decide.workshop.session import CHIPS, Spread, Workshop
 from decide.workshop.store import Store
 
 #: How often a page looks for changes (milliseconds).
 POLL_MS = 1000
 
-FORM_LABELS = {"In words": "verbal", "Low / likely / high": "low/likely/high", "Percentiles": "quantiles"}
+FORM_LABELS = {"In words": "verbal", "Low / likely / high": "low/likely/high", "Percentiles": "quantiles",
+               "Chips on a grid": "chips"}
 STAGE_WORDS = {
     "choosing": "The facilitator is choosing what to ask about.",
     "round 1": "Round 1: answer on your own, without discussing. Nobody sees your answers until the facilitator reveals them.",
@@ -96,7 +97,8 @@ class QuantityCard:
         self.w, self.token, self.name = w, token, name
         self.kind = w.kind(name)
         verbal_ok = self.kind == "probability"
-        forms = {k: v for k, v in FORM_LABELS.items() if verbal_ok or v != "verbal"}
+        self.edges = w.grid(name)
+        forms = {k: v for k, v in FORM_LABELS.items() if (verbal_ok or v != "verbal") and (self.edges or v != "chips")}
         slug = re.sub(r"\W+", "-", name)
         self.form = pn.widgets.RadioButtonGroup(options=forms, value="low/likely/high", css_classes=[f"ws-form-{slug}"])
         self.scale = pn.widgets.Select(name="Scale", options={v: k for k, v in SCALE_SOURCES.items()}, value="uk_yardstick")
@@ -111,6 +113,10 @@ class QuantityCard:
         self.high = pn.widgets.TextInput(name="High: 9 in 10 it is below", placeholder=hint, css_classes=[f"ws-high-{slug}"])
         self.quantiles = pn.widgets.TextInput(name="Percentiles", placeholder="10% = 0.1, 50% = 0.2, 90% = 0.4",
                                               css_classes=[f"ws-quantiles-{slug}"])
+        self.chips = [pn.widgets.IntInput(name=f"{figures.show(a, self.kind)}-{figures.show(b, self.kind)}", value=0,
+                                          start=0, end=CHIPS, width=72, css_classes=[f"ws-chips-{slug}-{i}"])
+                      for i, (a, b) in enumerate(zip(self.edges or [], (self.edges or [])[1:]))]
+        self.chip_count = pn.pane.Markdown("")
         self.band = pn.pane.Markdown("")
         self.preview = pn.Column()
         self.message = pn.pane.Markdown("", css_classes=[f"ws-message-{slug}"])
@@ -120,7 +126,7 @@ class QuantityCard:
         self.inputs = pn.Column()
         self.form.param.watch(self._changed, "value")
         self.scale.param.watch(self._scale_changed, "value")
-        for widget in (self.term, self.confidence, self.low, self.likely, self.high, self.quantiles):
+        for widget in (self.term, self.confidence, self.low, self.likely, self.high, self.quantiles, *self.chips):
             widget.param.watch(self._preview, "value")
         self._changed()
         self.view = pn.Card(pn.pane.Markdown("How do you want to answer?"), self.form, self.inputs, self.preview,
@@ -153,6 +159,8 @@ class QuantityCard:
             return {"form": form, "verbal": self.term.value, "scale": self.scale.value, "confidence": self.confidence.value}
         if form == "low/likely/high":
             return {"form": form, **{k: _number(_typed(getattr(self, k)), self.kind) for k in ("low", "likely", "high")}}
+        if form == "chips":
+            return {"form": form, "chips": [c.value or 0 for c in self.chips]}
         return {"form": form, "quantiles": _percentiles(_typed(self.quantiles), self.kind)}
 
     def _changed(self, *_):
@@ -162,6 +170,10 @@ class QuantityCard:
             self.inputs.objects = [pn.Row(self.term, self.confidence, self.scale), self.band]
         elif form == "low/likely/high":
             self.inputs.objects = [pn.Row(self.low, self.likely, self.high)]
+        elif form == "chips":
+            self.inputs.objects = [pn.pane.Markdown(f"Place {CHIPS} chips in the bins: more chips where you think the "
+                                                    "value more likely lies, none where you think it cannot be."),
+                                   pn.Row(*self.chips), self.chip_count]
         else:
             self.inputs.objects = [self.quantiles, pn.pane.Markdown("Give two or more, separated by commas.")]
         self._preview()
@@ -174,6 +186,12 @@ class QuantityCard:
         self._preview()
 
     def _preview(self, *_):
+        if self.form.value == "chips":
+            placed = sum(c.value or 0 for c in self.chips)
+            self.chip_count.object = f"Chips placed: {placed} of {CHIPS}."
+            if placed == 0:
+                self.preview.objects = [pn.pane.Markdown("Place your chips to see what they mean as numbers.")]
+                return
         if self.form.value == "verbal":
             self.band.object = _band_words(self.term.value, self.scale.value, self.confidence.value)
         try:

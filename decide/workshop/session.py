@@ -19,8 +19,10 @@ import numpy as np
 from decide.errors import CaseError, DecideError, Problem
 from decide.workshop.store import STAGES, Store
 
-#: The answer forms a participant may use, as the case file names them.
-FORMS = ("verbal", "low/likely/high", "quantiles")
+#: The answer forms a participant may use: the case file's, and chips on a grid (roulette), stored as quantiles.
+FORMS = ("verbal", "low/likely/high", "quantiles", "chips")
+#: Chips a participant places in the roulette, and the number of bins of its grid.
+CHIPS, BINS = 20, 10
 #: Fields an answer may carry besides its form's own.
 _FORM_FIELDS = {
     "verbal": ("verbal", "scale", "confidence"),
@@ -148,6 +150,14 @@ class Workshop:
     def kind(self, name: str) -> str:
         return self.decision.quantity(name).kind
 
+    def grid(self, name: str) -> list[float] | None:
+        """The edges of the roulette's bins for a quantity: 0 to 100 % for a chance, the value scale for a
+        magnitude with both ends; None where the quantity has no natural range (chips are then not offered)."""
+        lo, hi = self.decision.bounds(self.kind(name))
+        if hi is None or lo is None or not np.isfinite(lo):
+            return None
+        return [round(float(x), 10) for x in np.linspace(lo, hi, BINS + 1)]  # 0.3, not 0.30000000000000004
+
     # --- the facilitator's steps --------------------------------------------------------------
 
     def choose(self, names: list[str]) -> None:
@@ -209,6 +219,10 @@ class Workshop:
         form = answer.get("form")
         if form not in FORMS:
             raise DecideError(f"choose how to answer: one of {', '.join(FORMS)}; got {form!r}")
+        if form == "chips":
+            answer = {"form": "quantiles", "quantiles": chips_to_quantiles(self.grid(quantity), answer.get("chips")),
+                      "rationale": answer.get("rationale")}
+            form = "quantiles"
         fields = {k: answer[k] for k in _FORM_FIELDS[form] if answer.get(k) not in (None, "")}
         if answer.get("rationale"):
             fields["rationale"] = str(answer["rationale"])
@@ -352,6 +366,33 @@ class Workshop:
     def disagreement(self, round_: int) -> list[RoundSummary]:
         """The quantities from most to least disagreement (the spread of middles against the pool's range)."""
         return sorted((self.summary(q, round_) for q in self.quantities), key=lambda s: -s.relative_spread)
+
+
+def chips_to_quantiles(edges: list[float] | None, chips) -> dict[float, float]:
+    """Chips on a grid (the roulette) as quantiles: the share of chips below each bin edge is that edge's level.
+
+    Edges at 0 % or 100 % carry no information and are left out; where empty bins make two edges share a
+    level, the level is given the middle of those edges."""
+    if edges is None:
+        raise DecideError("this quantity has no fixed range to put a grid on; answer as low / likely / high instead")
+    if not isinstance(chips, list | tuple) or len(chips) != len(edges) - 1:
+        raise DecideError(f"give the number of chips in each of the {len(edges) - 1} bins")
+    try:
+        counts = [int(c) for c in chips]
+    except (TypeError, ValueError):
+        raise DecideError("the chips in each bin must be whole numbers (0 or more)") from None
+    if any(c < 0 for c in counts):
+        raise DecideError("a bin cannot hold fewer than 0 chips")
+    total = sum(counts)
+    if sum(c > 0 for c in counts) < 3:
+        raise DecideError(f"place your chips in at least three bins (you used {sum(c > 0 for c in counts)}): a grid "
+                          "with chips in one or two bins does not say how uncertain you are")
+    cumulative = np.cumsum(counts) / total
+    levels: dict[float, list[float]] = {}
+    for edge, level in zip(edges[1:-1], cumulative[:-1]):
+        if 0 < level < 1:
+            levels.setdefault(round(float(level), 6), []).append(edge)
+    return {level: float(np.mean(at)) for level, at in sorted(levels.items())}
 
 
 def _show(x: float, kind: str) -> str:
