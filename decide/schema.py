@@ -566,7 +566,7 @@ def reference_text() -> str:
     add("Where a chance, magnitude or odds ratio is asked for, a plain number (`chance: 0.5`) means the number is "
         "known exactly, like `{value: 0.5}`. The numbers are fitted to a distribution of the right kind: a chance to "
         "a Beta (between 0 and 1), an odds ratio to a LogNormal (above 0), a magnitude to a Beta stretched over the "
-        "value scale.")
+        "value scale (a Gamma or a Normal when the scale has no upper limit).")
     add("")
     add("Several practitioners' judgements of one quantity go under `judgements:` as a list; they are pooled "
         "(a linear opinion pool: the pooled distribution is the mixture of theirs, each counted by its `weight`), "
@@ -665,7 +665,8 @@ def reference_text() -> str:
         "be worth. With `cases`, it is a study of that many similar cases, and must inform exactly one chance.")
     add("- **The harm of delay** (`delay_harm_per_week`) is the harm to the child of each week the decision waits "
         "(drift), in points of the value scale: a number, or a judgement. It is set against what an enquiry is worth: "
-        "waiting is worth it only when the enquiry is worth more than the harm of the weeks it takes.")
+        "waiting is worth it only when the enquiry is worth more than the harm of the weeks it takes. "
+        "Without it, the case report cannot weigh the enquiries and leaves them out.")
     add("- **Scenarios** (`scenarios`) are stated views of the case that nobody can put a probability on. A scenario "
         "sets some inputs to values (`quantities`: a quantity's or factor's name and its value), may multiply the odds "
         "of named outcomes for every option that has them (`odds_ratios`), and may weigh harm differently "
@@ -678,7 +679,7 @@ def reference_text() -> str:
     add("Harms and benefits are measured in points on one scale (`values`: 0 to 100 unless `scale_min` and "
         "`scale_max` say otherwise); every magnitude must lie on it. `harm_weight` says how many points of benefit "
         "one point of harm outweighs; `harm_weight_range` is the lowest and highest weight people could reasonably "
-        "hold, and the robustness check tries every weight in it.")
+        "hold, and the report shows how the choice changes across that range.")
     from decide.frame import Decision
 
     if hasattr(Decision, "warnings"):
