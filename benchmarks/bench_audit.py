@@ -191,31 +191,34 @@ def bench_files(rows: int, formats: list[str], pairs: int, threshold: float) -> 
             command = [sys.executable, "-m", "decide", "audit", str(path), "--score", "score", "--outcome", "outcome",
                        "--group", "group", "--threshold", str(threshold), "--reference", GROUPS[0], "-o", str(out),
                        "--force"]
+            counting = [sys.executable, "-c", "import warnings; warnings.simplefilter('ignore'); "
+                        "from decide.audit.counting import count; "
+                        f"count({str(path)!r}, score='score', outcome='outcome', group='group', threshold={threshold})"]
+            sides = {"decide audit (whole command)": command, "decide counting step alone": counting}
             for name, base in baselines(path, fmt, threshold).items():
-                ratios, ours, theirs = [], [], []
-                for i in range(pairs):
-                    first, second = (command, base) if i % 2 == 0 else (base, command)
-                    a, b = run_process(first), run_process(second)
-                    mine, other = (a, b) if i % 2 == 0 else (b, a)
-                    ours.append(mine)
-                    theirs.append(other)
-                    ratios.append(mine[0] / other[0])
-                peak = max(m for _, m in ours)
-                rows_out.append(dict(file=f"{rows:.0e} rows {fmt} ({path.stat().st_size / 2**20:,.0f} MB)", baseline=name,
-                                     decide_s=float(np.median([w for w, _ in ours])),
-                                     baseline_s=float(np.median([w for w, _ in theirs])),
-                                     ratio=float(np.median(ratios)), peak_mb=peak,
-                                     baseline_peak_mb=max(m for _, m in theirs), columns_mb=size))
+                for side, ours_argv in sides.items():
+                    ratios, ours, theirs = [], [], []
+                    for i in range(pairs):
+                        first, second = (ours_argv, base) if i % 2 == 0 else (base, ours_argv)
+                        a, b = run_process(first), run_process(second)
+                        mine, other = (a, b) if i % 2 == 0 else (b, a)
+                        ours.append(mine)
+                        theirs.append(other)
+                        ratios.append(mine[0] / other[0])
+                    rows_out.append(dict(file=f"{rows:.0e} {fmt} ({path.stat().st_size / 2**20:,.0f} MB)", side=side,
+                                         baseline=name, decide_s=float(np.median([w for w, _ in ours])),
+                                         baseline_s=float(np.median([w for w, _ in theirs])),
+                                         ratio=float(np.median(ratios)), peak_mb=max(m for _, m in ours),
+                                         baseline_peak_mb=max(m for _, m in theirs), columns_mb=size))
     aim_time = 1.3 if rows <= 10_000_000 else 1.5
     print(f"decide audit FILE, whole command vs baselines; median of {pairs} alternated pairs; {env_note}")
-    print(f"{'file':<34} {'baseline':<30} {'decide s':>9} {'base s':>7} {'ratio':>6} {'aim':>5}   "
-          f"{'peak MB':>8} {'base MB':>8} {'columns MB':>10} {'peak/cols':>9} {'aim':>5}")
+    print(f"{'file':<22} {'decide side':<29} {'baseline':<30} {'decide s':>9} {'base s':>7} {'ratio':>6} {'aim':>4}  "
+          f"{'peak MB':>8} {'base MB':>8} {'cols MB':>8} {'peak/cols':>9} {'aim':>5}")
     for r in rows_out:
         aim_mem = "1.5GB" if rows > 10_000_000 else "2x"
-        mem_ratio = r["peak_mb"] / r["columns_mb"]
-        print(f"{r['file']:<34} {r['baseline']:<30} {r['decide_s']:9.2f} {r['baseline_s']:7.2f} {r['ratio']:6.2f} "
-              f"{aim_time:5.1f}   {r['peak_mb']:8.0f} {r['baseline_peak_mb']:8.0f} {r['columns_mb']:10.0f} {mem_ratio:9.2f} "
-              f"{aim_mem:>5}")
+        print(f"{r['file']:<22} {r['side']:<29} {r['baseline']:<30} {r['decide_s']:9.2f} {r['baseline_s']:7.2f} "
+              f"{r['ratio']:6.2f} {aim_time:4.1f}  {r['peak_mb']:8.0f} {r['baseline_peak_mb']:8.0f} {r['columns_mb']:8.0f} "
+              f"{r['peak_mb'] / r['columns_mb']:9.2f} {aim_mem:>5}")
     return 0
 
 
