@@ -1,18 +1,27 @@
-"""Benchmark: case -> summary table for 10^6 draws x 5 options x 10 outcomes, against numpy alone.
+"""Benchmark: case -> summary table against numpy drawing the same variates (aim <= 2x).
 
-numpy alone = drawing the same number of variates of the same families with numpy's Generator
-(the least any implementation must do). Prints both times and their ratio (aim <= 2x).
-Run: .venv/bin/python benchmarks/bench_core.py [--draws N]
+Cases: the two example cases (factors, shared quantities, pooled judgements: the case model as
+people write it) and a synthetic one of 5 options x 10 outcomes with a Beta chance and a scaled
+Beta magnitude each. numpy alone = drawing the same number of variates of the same fitted
+families with numpy's Generator, the least any implementation must do. decide's side includes
+everything from the read case to the summary table (fitting is cached, as in a session).
+The two sides alternate pair by pair; the verdict is the median of the per-pair CPU ratios.
+Run: .venv/bin/python benchmarks/bench_core.py [--draws N] [--pairs N] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import sys
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402  (first: BLAS on one thread before numpy loads)
 
-from decide import Decision, compare, simulate
+import numpy as np  # noqa: E402
+
+from decide import Decision, compare, simulate  # noqa: E402
+from decide.judge import draw  # noqa: E402
 
 
 def make_case(n_options: int, n_outcomes: int) -> Decision:
@@ -30,48 +39,42 @@ def make_case(n_options: int, n_outcomes: int) -> Decision:
     return Decision.model_validate({"question": "benchmark", "date": "2026-01-01", "decided_by": ["sw"], "options": options})
 
 
-def numpy_alone(decision: Decision, draws: int, seed: int) -> float:
+def numpy_alone(decision: Decision, draws: int, seed: int) -> None:
+    """The same variates (every quantity's fitted family, one uniform per outcome) with numpy alone."""
+    from decide.simulate import Model
+
     rng = np.random.default_rng(seed)
-    start = time.perf_counter()
-    for opt in decision.options:
-        for out in opt.outcomes:
-            c, m = out.chance.params, out.magnitude.params
-            rng.beta(c["alpha"], c["beta"], draws)
-            rng.beta(m["alpha"], m["beta"], draws) * 100.0
-    for _ in decision.options[0].outcomes:
+    model = Model.from_decision(decision)
+    for dist in model.distributions:
+        draw(dist, draws, rng)
+    for _ in model.outcomes:  # one child per draw: a uniform per outcome says whether it happens
         rng.random(draws)
-    return time.perf_counter() - start
 
 
 def decide_pipeline(decision: Decision, draws: int, seed: int):
-    start = time.perf_counter()
-    sim = simulate(decision, draws, seed=seed)
-    table = compare.summary(sim)
-    return time.perf_counter() - start, table
+    return compare.summary(simulate(decision, draws, seed=seed))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=1_000_000)
     parser.add_argument("--options", type=int, default=5)
     parser.add_argument("--outcomes", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    decision = make_case(args.options, args.outcomes)
-    decide_pipeline(decision, 1000, 0)  # warm caches (imports, distribution set-up)
-    n_var = args.draws * (2 * args.options * args.outcomes + args.outcomes)
-    print(f"{args.draws:,} draws x {args.options} options x {args.outcomes} outcomes ({n_var:,} random variates)")
-    base, ours = [], []
-    for r in range(args.repeat):
-        base.append(numpy_alone(decision, args.draws, r))
-        t, table = decide_pipeline(decision, args.draws, r)
-        ours.append(t)
-    b, o = min(base), min(ours)
-    print(f"{'numpy alone (draws only)':32s} {b:7.2f} s")
-    print(f"{'decide: case -> summary table':32s} {o:7.2f} s")
-    print(f"ratio decide / numpy: {o / b:.2f}x (aim <= 2x); best of {args.repeat}")
-    print(table.round(2).to_string())
+    parser.add_argument("--pairs", type=int, default=5)
+    harness.add_json_argument(parser)
+    args = parser.parse_args(argv)
+    cases = {label: Decision.from_yaml(path) for label, path in harness.CASES.items()}
+    cases[f"synthetic {args.options} options x {args.outcomes} outcomes"] = make_case(args.options, args.outcomes)
+    rows = []
+    for label, decision in cases.items():
+        decide_pipeline(decision, 1000, 0)  # fits and imports outside the count, as in a session
+        rows.append(harness.compare(
+            "core", f"{label} case: simulate + summary, {args.draws:,} draws",
+            lambda: decide_pipeline(decision, args.draws, 1), "numpy drawing the same variates",
+            lambda: numpy_alone(decision, args.draws, 1), aim=2.0, pairs=args.pairs))
+    harness.emit("core", rows, args.json)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,7 +1,8 @@
 """Benchmark the evidence and indicator models: cold vs warm compile cache, PyMC's NUTS vs nutpie.
 
 Each run is a fresh Python process (so nothing is cached in memory). "Cold" uses an empty PyTensor
-compile directory; "warm" reuses the one the cold run filled. Printed side by side, with ratios.
+compile directory; "warm" reuses one filled beforehand. Cold and warm runs alternate pair by
+pair (which goes first alternates too) and medians are shown, with ratios.
 
     .venv/bin/python benchmarks/bench_evidence.py            # all models, both samplers
     .venv/bin/python benchmarks/bench_evidence.py --models pooled --repeat 1
@@ -19,11 +20,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402  (BLAS on one thread, in this process and the children it starts)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,33 +72,57 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", nargs="*", default=["conjugate", "pooled", "timeliness", "breakdown"])
     parser.add_argument("--samplers", nargs="*", default=["pymc", "nutpie"])
-    parser.add_argument("--repeat", type=int, default=1, help="warm runs per model (the best is shown)")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="alternating (cold, warm) pairs per model and sampler; the medians are shown")
+    harness.add_json_argument(parser)
     args = parser.parse_args(argv)
-    rows = []
+    rows, table = [], []
     for model in args.models:
         result = {}
         for sampler in args.samplers:
-            with tempfile.TemporaryDirectory(prefix="pytensor-bench-") as cache:
-                cold = run(model, sampler, cache)
-                warm = min((run(model, sampler, cache) for _ in range(args.repeat)), key=lambda r: r["fit"])
-            result[sampler] = (cold, warm)
-        rows.append((model, result))
+            with tempfile.TemporaryDirectory(prefix="pytensor-bench-warm-") as warm_cache:
+                run(model, sampler, warm_cache)  # fills the warm cache, outside the count
+                colds, warms = [], []
+                for i in range(args.pairs):
+                    def cold_run():
+                        with tempfile.TemporaryDirectory(prefix="pytensor-bench-cold-") as cache:
+                            return run(model, sampler, cache)
+
+                    # which goes first alternates, so a busy moment does not always fall on one side
+                    if i % 2 == 0:
+                        colds.append(cold_run()), warms.append(run(model, sampler, warm_cache))
+                    else:
+                        warms.append(run(model, sampler, warm_cache)), colds.append(cold_run())
+            result[sampler] = (colds, warms)
+            ratios = [c["fit"] / w["fit"] for c, w in zip(colds, warms)]
+            median = statistics.median
+            rows.append(harness.Row("evidence", f"{model} model, {sampler}: a first fit (empty compile cache)",
+                                    "a later fit (warm cache)", median([c["fit"] for c in colds]),
+                                    median([w["fit"] for w in warms]), median(ratios), None, None, args.pairs,
+                                    min(ratios), max(ratios), median([c["total"] for c in colds]),
+                                    median([w["total"] for w in warms]), "(no stated aim; wall seconds)"))
+        table.append((model, result))
     header = f"{'model':11s}" + "".join(f" | {s + ' cold':>12s} {s + ' warm':>12s} {'cold/warm':>9s}" for s in args.samplers)
     if len(args.samplers) == 2:
         header += f" | {args.samplers[1] + '/' + args.samplers[0] + ' cold':>18s} {'warm':>6s}"
-    print("Seconds to build, compile and sample (2 chains x 1000 draws after 1000 tuning), fresh process each:")
+    print(f"Seconds to build, compile and sample (2 chains x 1000 draws after 1000 tuning), fresh process each, "
+          f"median of {args.pairs} alternating pairs:")
     print(header)
-    for model, result in rows:
+    for model, result in table:
         line = f"{model:11s}"
+        fits = {}
         for s in args.samplers:
-            cold, warm = result[s]
-            flag = "" if cold["ok"] and warm["ok"] else "*"
-            line += f" | {cold['fit']:11.1f}{flag} {warm['fit']:12.1f} {cold['fit'] / warm['fit']:9.1f}"
+            colds, warms = result[s]
+            cold, warm = (statistics.median([r["fit"] for r in runs]) for runs in (colds, warms))
+            fits[s] = (cold, warm)
+            flag = "" if all(r["ok"] for r in colds + warms) else "*"
+            line += f" | {cold:11.1f}{flag} {warm:12.1f} {cold / warm:9.1f}"
         if len(args.samplers) == 2:
-            a, b = (result[s] for s in args.samplers)
-            line += f" | {b[0]['fit'] / a[0]['fit']:18.2f} {b[1]['fit'] / a[1]['fit']:6.2f}"
+            a, b = (fits[s] for s in args.samplers)
+            line += f" | {b[0] / a[0]:18.2f} {b[1] / a[1]:6.2f}"
         print(line)
-    print("(* = diagnostics failed in that run; import of pymc/decide not included, about 1-3 s)")
+    print("(* = diagnostics failed in a run; import of pymc/decide not included, about 1-3 s)\n")
+    harness.emit("evidence", rows, args.json)
     return 0
 
 

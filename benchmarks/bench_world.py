@@ -6,15 +6,22 @@
 Printed beside a baseline: the cost of only drawing the random numbers the loop needs (three
 uniforms per family per period, as decide.world.observe draws them), so the ratio says how much
 the loop costs over and above its unavoidable randomness. Everything is vectorised over families;
-the only Python loops are over generations and Newton steps.
+the only Python loops are over generations and Newton steps. Both sides are what a run waits
+for (the loop includes making the population); they alternate pair by pair and the verdict is
+the median of the per-pair CPU ratios (benchmarks/harness.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402  (first: BLAS on one thread before numpy loads)
+
+import numpy as np  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -22,6 +29,8 @@ def main(argv=None) -> int:
     parser.add_argument("--families", type=int, default=1_000_000)
     parser.add_argument("--generations", type=int, default=20)
     parser.add_argument("--correction", action="store_true")
+    parser.add_argument("--pairs", type=int, default=3)
+    harness.add_json_argument(parser)
     args = parser.parse_args(argv)
 
     from decide import world
@@ -54,6 +63,19 @@ def main(argv=None) -> int:
     d = run.disparities(metrics=("recorded rate", "mean score")).pivot(index="generation", columns="metric", values="ratio")
     print(f"  check: recorded-rate ratio most/least deprived, generation 0 -> {args.generations}: "
           f"{d['recorded rate'].iloc[0]:.2f} -> {d['recorded rate'].iloc[-1]:.2f}")
+
+    def loop():
+        world.feedback_loop(params, settings, seed=1, population=world.make_population(params, seed=1))
+
+    def randomness():
+        for g in range(periods):
+            np.random.default_rng([1, g]).random((3, args.families), dtype=np.float32)
+
+    row = harness.compare("world", f"population + feedback loop, {args.families:,} families x {args.generations} "
+                          "generations", loop, "drawing its random numbers only", randomness, aim=None,
+                          pairs=args.pairs, warmup=0)
+    print()
+    harness.emit("world", [row], args.json)
     return 0
 
 
