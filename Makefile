@@ -24,8 +24,12 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(PY) scripts/demo.py --out $(BUILD)
 
+# In parallel on every core (pytest-xdist). tests/conftest.py keeps a test file on one worker, and the notebooks'
+# nbval cells with tests/test_notebooks.py (one kernel per notebook; the demo's run is compared with nbval's).
+# The 20 slowest tests are listed at the end.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=20 $(PYTEST_ARGS)
 
 # Every page `make demo` wrote, as PNG pages in build/snapshots/ (headless Chromium, no network).
 snapshot: $(STAMP)

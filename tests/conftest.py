@@ -72,13 +72,81 @@ def to_yaml(data) -> str:
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Print the size and classes of the catalogue of bad inputs whenever it ran."""
+    """Print the size and classes of the catalogue of bad inputs whenever it ran.
+
+    Under pytest-xdist the tests run in worker processes, so the main process imports the catalogue
+    itself when any of its tests reported.
+    """
+    import importlib
     import sys
 
     mod = sys.modules.get("test_catalogue")
     if mod is None:
-        return
+        ran = any(getattr(r, "nodeid", "").startswith("tests/test_catalogue.py")
+                  for reports in terminalreporter.stats.values() for r in reports)
+        if not ran:
+            return
+        if str(ROOT / "tests") not in sys.path:
+            sys.path.insert(0, str(ROOT / "tests"))
+        mod = importlib.import_module("test_catalogue")
     counts = mod.SIZE
     terminalreporter.write_sep("-", f"catalogue of bad and hostile inputs: {sum(counts.values())} entries in {len(counts)} classes")
     for klass, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         terminalreporter.write_line(f"  {n:4d}  {klass}")
+
+
+# --- notebooks: nbval's run serves as the second run of tests/test_notebooks.py --------------------------------
+
+#: What each notebook's code cells showed when nbval ran them in this process: {notebook stem: {cell number:
+#: (source, outputs)}}. tests/test_notebooks.py compares it with the demo's run of the same notebook, so a
+#: notebook is executed twice in all (nbval's run and the demo's), not three times.
+NBVAL_RUNS: dict[str, dict[int, tuple[str, list]]] = {}
+
+#: The test that needs two runs of each notebook.
+SAME_TEXT_TWICE = "test_notebook_gives_the_same_text_twice"
+
+
+def _is_nbval_cell(item) -> bool:
+    return type(item).__name__ == "IPyNbCell" and str(getattr(item, "fspath", "")).endswith(".ipynb")
+
+
+def _is_notebook_test(item) -> bool:
+    return item.nodeid.startswith("tests/test_notebooks.py")
+
+
+def _scope(nodeid: str) -> str:
+    """The unit pytest-xdist gives to one worker: the test's file, except that the notebooks' nbval cells and
+    tests/test_notebooks.py form one unit."""
+    path = nodeid.split("::", 1)[0]
+    return "notebooks" if path.endswith(".ipynb") or path == "tests/test_notebooks.py" else path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Schedule by :func:`_scope`. (xdist's own ``--dist loadgroup`` does nothing on pytest 9: it renames
+    ``item._nodeid``, which pytest 9 no longer reads, so the groups were split across workers.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByScope(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return _scope(nodeid)
+
+    return ByScope(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run nbval's cells of each notebook (together and in order: they share one kernel) after the rest of
+    tests/test_notebooks.py and before the test that compares nbval's run with the demo's."""
+    nbval = [item for item in items if _is_nbval_cell(item)]
+    twice = [item for item in items if _is_notebook_test(item) and getattr(item, "originalname", "") == SAME_TEXT_TWICE]
+    moved = {id(item) for item in nbval + twice}
+    items[:] = [item for item in items if id(item) not in moved] + nbval + twice
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    try:
+        return (yield)
+    finally:
+        outputs = getattr(item, "test_outputs", None)
+        if _is_nbval_cell(item) and outputs is not None:
+            NBVAL_RUNS.setdefault(Path(str(item.fspath)).stem, {})[item.cell_num] = (item.cell.source, list(outputs))
