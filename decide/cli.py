@@ -205,6 +205,9 @@ COMMAND_MODULES: list[str] = [
     "decide.audit.command",
     "decide.record",
     "decide.case_report",
+    "decide.schema",
+    "decide.starter",
+    "decide.workshop.command",
 ]
 
 #: Each command a module in COMMAND_MODULES adds -> (module, its one-line help), so that listing the
@@ -222,6 +225,12 @@ COMMAND_INDEX: dict[str, tuple[str, str]] = {
     "report": ("decide.case_report",
                "write a case report (HTML): which option looks best and how sure we are, what would change it, "
                "whether to decide now or find out more, and how robust the choice is"),
+    "schema": ("decide.schema", "write the JSON Schema of a case file, for editors that check YAML as you type"),
+    "reference": ("decide.schema", "write the case-file reference (Markdown): every field, the verbal scales, "
+                  "horizons, sharing judgements"),
+    "new": ("decide.starter", "write a commented starting case file (never over an existing file)"),
+    "workshop": ("decide.workshop.command", "run an elicitation workshop in the browser: practitioners judge, see the "
+                 "group, revise; writes a new case file"),
 }
 
 
