@@ -228,3 +228,12 @@ def test_no_such_file_or_pattern(tmp_path):
         count(str(tmp_path / "*.parquet"), **ASK)
     with pytest.raises(DecideError, match="is a folder"):
         count(tmp_path, **ASK)
+
+
+def test_counts_from_a_parquet_file_are_refused_with_the_fix(tmp_path, capsys):
+    from decide.cli import main
+
+    path = parquet(tmp_path, pd.DataFrame({"g": ["a", "b"], "flag": [0, 1], "outcome": [1, 0], "n": [5, 6]}))
+    assert main(["audit", path, "--counts", "--group", "g", "--reference", "a", "-o", str(tmp_path / "a.html")]) == 2
+    assert "--counts reads one CSV table of counts" in capsys.readouterr().err
+    assert not (tmp_path / "a.html").exists()

@@ -84,7 +84,7 @@ def _data_of(args):
 def cmd_audit(args) -> int:
     from decide.audit.counting import count
     from decide.audit.rates import audit_counts
-    from decide.audit.reading import file_paths, read_referrals
+    from decide.audit.reading import file_kind, file_paths, read_referrals
     from decide.audit.report import output_paths, plain_summary, write_report
     from decide.files import plan_outputs
 
@@ -97,6 +97,10 @@ def cmd_audit(args) -> int:
     notes: list[str] = []
     groups = args.group
     if args.counts:
+        if len(inputs) != 1 or file_kind(inputs[0]) != "csv":
+            raise DecideError(f"{args.data or getattr(args, 'db_label', '--db')}: --counts reads one CSV table of counts "
+                              "(a few thousand rows at most); "
+                              "save the counts as a CSV file, or leave out --counts to count the rows of these files")
         table = read_referrals(data, [*groups, "flag", "outcome", "n"], optional=["score", "score_sum"],
                                delimiter=args.delimiter, encoding=args.encoding, string_columns=groups, notes=notes)
         counts = table
