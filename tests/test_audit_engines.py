@@ -213,6 +213,17 @@ def test_postgres_connection_is_read_only(on_postgres, postgres):
         con.con.execute("DELETE FROM referrals")
 
 
+def test_a_refused_permission_while_counting_is_a_plain_message(on_postgres, postgres, referrals, monkeypatch):
+    from decide.audit.counting import count
+
+    postgres.load("secret", referrals.head(100), REFERRAL_TYPES)
+    postgres.execute("REVOKE SELECT ON secret FROM analyst")
+    monkeypatch.setenv("PGPASSWORD", ANALYST_PASSWORD)
+    table, label = open_db(postgres.tcp_url, table="secret")
+    with pytest.raises(DecideError, match="PostgreSQL table secret: the engine refused the count: permission denied"):
+        count(table, source=label, **SETTINGS["threshold"])
+
+
 def test_unreachable_server_is_a_plain_message(postgres):
     url = f"postgresql://decide@/decide?host={postgres.folder}&port={postgres.port + 1 if postgres.port < 65535 else 1}"
     with pytest.raises(DecideError, match="could not connect to the PostgreSQL database .*PGPASSWORD or ~/.pgpass"):

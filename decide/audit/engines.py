@@ -272,13 +272,3 @@ def engine_errors(engine_label: str):
 
     return guard()
 
-
-def count_from_args(args):
-    """`decide audit --db ...`: count on the engine, as :func:`decide.audit.counting.count_table` does, with the
-    engine's own errors as plain messages."""
-    from decide.audit.counting import count_table
-
-    table, label = table_from_args(args)
-    with engine_errors(label):
-        return count_table(table, score=args.score, outcome=args.outcome, group=args.group, threshold=args.threshold,
-                           flag=args.flag, score_range=args.score_range, drop_missing=args.drop_missing, source=label)
