@@ -33,51 +33,70 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    """`decide workshop` in a subprocess on a free port; stopped by its process id afterwards."""
-    pytest.importorskip("panel", reason="the workshop needs panel (pip install 'panel>=1.10,<2')")
-    case = tmp_path / "return_home.yaml"
-    shutil.copy(CASES / "return_home.yaml", case)
-    port = free_port()
-    log = tmp_path / "server.log"
-    calibration = tmp_path / "calibration.yaml"
-    calibration.write_text("questions:\n  - name: moves\n    question: What share of looked-after children had two or more "
-                           "placement moves in 12 months?\n    answer: 0.1\n    kind: probability\n    source: "
-                           "Children's Commissioner Stability Index (2019)\n")
-    env = {**os.environ, "MPLBACKEND": "Agg",
-           "PYTENSOR_FLAGS": os.environ.get("PYTENSOR_FLAGS", f"base_compiledir={ROOT / 'build' / 'pytensor'}")}
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "decide", "workshop", str(case), "--port", str(port),
-                                 "--quantities", QUANTITIES, "--store", str(tmp_path / "w.sqlite"),
-                                 "--records", str(tmp_path / "workshops"), "--calibration", str(calibration)],
-                                cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env=env)
-    try:
+class Server:
+    """`decide workshop` in a subprocess on one port; stopped (and started again) by its process id."""
+
+    def __init__(self, tmp_path):
+        self.dir = tmp_path
+        self.case = tmp_path / "return_home.yaml"
+        shutil.copy(CASES / "return_home.yaml", self.case)
+        self.port = free_port()
+        self.calibration = tmp_path / "calibration.yaml"
+        self.calibration.write_text("questions:\n  - name: moves\n    question: What share of looked-after children had two "
+                                    "or more placement moves in 12 months?\n    answer: 0.1\n    kind: probability\n    "
+                                    "source: Children's Commissioner Stability Index (2019)\n")
+        self.proc = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        self.log = self.dir / f"server-{self.starts}.log"
+        env = {**os.environ, "MPLBACKEND": "Agg",
+               "PYTENSOR_FLAGS": os.environ.get("PYTENSOR_FLAGS", f"base_compiledir={ROOT / 'build' / 'pytensor'}")}
+        with open(self.log, "w") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "decide", "workshop", str(self.case), "--port", str(self.port),
+                 "--quantities", QUANTITIES, "--store", str(self.dir / "w.sqlite"), "--records",
+                 str(self.dir / "workshops"), "--calibration", str(self.calibration)],
+                cwd=self.dir, stdout=out, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 120  # a wait for start-up (fitting warms up), not a timed assertion
         while True:
-            text = log.read_text()
-            if proc.poll() is not None:
+            text = self.log.read_text()
+            if self.proc.poll() is not None:
                 pytest.fail(f"decide workshop stopped:\n{text}")
             if "Participants:" in text:
                 try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/join", timeout=5)
+                    urllib.request.urlopen(f"http://127.0.0.1:{self.port}/join", timeout=5)
                     break
                 except OSError:
                     pass
             if time.monotonic() > deadline:
                 pytest.fail(f"decide workshop did not start:\n{text}")
             time.sleep(0.5)
-        facilitator = re.search(r"(http://\S+/facilitator\?key=\S+)", text).group(1)
-        code = re.search(r"session code (\w+)", text).group(1)
-        yield {"facilitator": facilitator, "join": f"http://127.0.0.1:{port}/join", "code": code, "dir": tmp_path,
-               "case": case, "log": log}
-    finally:
-        proc.send_signal(signal.SIGINT)
+        self.facilitator = re.search(r"(http://\S+/facilitator\?key=\S+)", text).group(1)
+        self.code = re.search(r"session code (\w+)", text).group(1)
+        self.join = f"http://127.0.0.1:{self.port}/join"
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(20)
+            self.proc.wait(20)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def server(tmp_path):
+    pytest.importorskip("panel", reason="the workshop needs panel (pip install 'panel>=1.10,<2')")
+    running = Server(tmp_path)
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
 
 
 #: The words inside an element, through the shadow roots Bokeh draws Panel's panes in (style sheets left out).
@@ -137,7 +156,7 @@ def test_two_rounds_in_the_browser(server):
         browser = pw.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
         try:
             fac = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
-            fac.goto(server["facilitator"])
+            fac.goto(server.facilitator)
             wait_text(fac, ".ws-stage", "choosing")
             fac.locator(".ws-next button").click()
             wait_text(fac, ".ws-stage", "Round 1")
@@ -145,8 +164,8 @@ def test_two_rounds_in_the_browser(server):
             people = {}
             for role in ("social worker", "team manager"):
                 page = browser.new_context(viewport={"width": 1000, "height": 1300}).new_page()
-                page.goto(server["join"])
-                type_into(page, ".ws-code", server["code"].lower())
+                page.goto(server.join)
+                type_into(page, ".ws-code", server.code.lower())
                 type_into(page, ".ws-role", role)
                 page.locator(".ws-join button").click()
                 page.wait_for_selector(f".ws-card-{moves}", timeout=30_000)
@@ -217,7 +236,7 @@ def test_two_rounds_in_the_browser(server):
             wait_text(fac, ".ws-stage", "revised answers are shown")
             fac.wait_for_selector(".ws-group", timeout=60_000)
 
-            out = server["dir"] / "after_workshop.yaml"
+            out = server.dir / "after_workshop.yaml"
             type_into(fac, ".ws-out", str(out))
             fac.locator(".ws-weights button", has_text="Performance weights").click()
             fac.locator(".ws-write button").click()
@@ -237,8 +256,44 @@ def test_two_rounds_in_the_browser(server):
     assert harm_j["social worker"].quantiles == chips_to_quantiles([10.0 * i for i in range(11)], CHIPS)
     assert harm_j["team manager"].quantiles == {0.1: 40, 0.5: 55, 0.9: 70}
     assert type(d.distribution_of(moves, "probability")).__name__ == "Mixture"  # the pooled judgements
-    assert server["case"].read_text() == (CASES / "return_home.yaml").read_text()  # the original never changed
-    (record,) = (server["dir"] / "workshops").glob("workshop_*.json")
+    assert server.case.read_text() == (CASES / "return_home.yaml").read_text()  # the original never changed
+    (record,) = (server.dir / "workshops").glob("workshop_*.json")
     content, _ = load_workshop_record(record)
     assert sorted({a["round"] for a in content["answers"]}) == [1, 2]
     assert [e["what"] for e in content["events"]].count("joined") == 2
+
+
+def test_a_server_restart_loses_nothing(server):
+    """Stop the server mid-round and start it again with the same command: the participant's link brings them back
+    as the same role with their saved answer, and the facilitator's page shows it."""
+    moves = "foster_placement_moves"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            fac = browser.new_context().new_page()
+            fac.goto(server.facilitator)
+            fac.locator(".ws-next button").click()
+            wait_text(fac, ".ws-stage", "Round 1")
+            page = browser.new_context().new_page()
+            page.goto(server.join)
+            type_into(page, ".ws-code", server.code)
+            type_into(page, ".ws-role", "family support worker")
+            page.locator(".ws-join button").click()
+            page.wait_for_selector(f".ws-card-{moves}", timeout=30_000)
+            lower_likely_upper(page, moves, "10%", "30%", "50%")
+            save(page, moves)
+            link = page.url
+            assert "token=" in link  # the participant's own link, to come back with
+
+            server.stop()
+            server.start()  # the same command, the same store
+            page.goto(link)
+            page.wait_for_selector(f".ws-card-{moves}", timeout=30_000)
+            assert "family support worker" in text_of(page, ".ws-stage")
+            assert page.locator(f".ws-likely-{moves} input").input_value() == "0.3"
+            fac.goto(server.facilitator)
+            wait_text(fac, ".ws-who", "family support worker: 1 of 2")
+            wait_text(fac, ".ws-stage", "Round 1")
+            page.screenshot(path=str(ARTEFACTS / "workshop-after-restart.png"), full_page=True)
+        finally:
+            browser.close()

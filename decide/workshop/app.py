@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from pathlib import Path
 
 import panel as pn
@@ -331,7 +332,7 @@ NEXT_STEP = {"choosing": ("Open round 1", 1), "round 1": ("Reveal the answers", 
 
 def facilitator_page(store_path: Path, records: Path, join_url: str):
     w = Workshop(Store(store_path))
-    if _arg("key") != w.facilitator_key:
+    if not secrets.compare_digest(_arg("key") or "", w.facilitator_key):
         return pn.pane.Markdown("## Not the facilitator's link\nThis page needs the facilitator's link, printed when "
                                 "`decide workshop` started. Participants join at the join link instead.")
     state = {"stage": None, "answered": None}
