@@ -2,7 +2,7 @@
 columns, on a generated table of one row per referral in 4 groups.
 
     .venv/bin/python benchmarks/bench_audit_postgres.py                  # 10^7 rows in a throwaway server
-    .venv/bin/python benchmarks/bench_audit_postgres.py --rows 1000000 --pairs 3
+    .venv/bin/python benchmarks/bench_audit_postgres.py --rows 1000000 --pairs 3 [--json FILE]
     .venv/bin/python benchmarks/bench_audit_postgres.py --db postgresql://me@host/db   # a server of your own
                                                      # (makes and drops a table decide_bench_referrals there)
 
@@ -20,6 +20,7 @@ of the audit (rates, intervals, disparities) works on the small count table in P
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -60,6 +61,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=float, default=0.15, help="PostgreSQL's setseed, between -1 and 1")
     parser.add_argument("--db", help="a PostgreSQL URL of your own (password from PGPASSWORD or ~/.pgpass); default: "
                         "a throwaway server")
+    parser.add_argument("--json", help="also write the rows to this JSON file, for run_all.py")
     args = parser.parse_args(argv)
     if args.rows < 1000 or args.pairs < 1 or not -1 <= args.seed <= 1:
         parser.error("--rows must be at least 1000, --pairs at least 1, --seed between -1 and 1")
@@ -143,6 +145,11 @@ def main(argv=None) -> int:
             print(f"  {what:<48}{statistics.median(times):9.2f}{statistics.median(times) / bare_median:8.2f}")
         print(f"  {'rest of the audit, in Python on ' + format(len(counts.table), ',') + ' cells':<48}{t_rest:9.2f}")
         print(f"  per-pair ratios: {', '.join(f'{r:.2f}' for r in ratios)}")
+        if args.json:
+            row = dict(what=f"audit counting inside PostgreSQL, {args.rows:,} rows", baseline="PostgreSQL bare GROUP BY",
+                       seconds=statistics.median(audit_times), baseline_seconds=bare_median, ratio=ratio, aim=AIM,
+                       pairs=args.pairs, ratio_low=min(ratios), ratio_high=max(ratios), met=ratio <= AIM)
+            Path(args.json).write_text(json.dumps({"benchmark": "audit_postgres", "rows": [row]}, indent=1))
         with psycopg.connect(url, autocommit=True) as con:
             con.execute(f"DROP TABLE IF EXISTS {TABLE}")
     finally:
