@@ -13,7 +13,6 @@ beside equal weights, never instead of them without the facilitator choosing.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
