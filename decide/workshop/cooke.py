@@ -13,7 +13,6 @@ beside equal weights, never instead of them without the facilitator choosing.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 #: The share of known answers expected in each bin: below low, low-likely, likely-high, above high.
