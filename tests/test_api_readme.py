@@ -176,12 +176,27 @@ def test_readme_command_lines_run(workspace):
     assert (workspace / "table.csv").exists() and (workspace / "report.html").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="README's review and verify lines name data/records (the unsigned example), "
-                   "while its record line writes to ./records; the corrected lines are in the notes for the lead "
-                   "(remove this mark when README.md is updated)")
 def test_readme_record_review_verify_lines_run(workspace):
     key = [c for c in readme_commands() if c.startswith("decide key")]
     lines = [c for c in readme_commands() if c.startswith(RECORD_CHAIN)]
     assert len(lines) == 3 and key
     failures = _run_lines(key + lines, workspace)
     assert not failures, "README command lines that fail:\n" + "\n".join(failures)
+
+
+def test_readme_example_case_is_valid_with_no_warnings_and_passes_the_schema(tmp_path):
+    """The annotated case under "Writing a case file" is what a newcomer copies first: it must be a
+    valid case, give no warnings, and pass the JSON Schema the same section tells editors to use."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    from decide.frame import Decision
+
+    text = readme_block("### Writing a case file", "yaml")
+    case = Decision.from_yaml_text(text, source="README example")
+    assert case.warnings() == []
+    schema = json.loads((ROOT / "docs" / "case-file.schema.json").read_text(encoding="utf-8"))
+    as_editor_reads = json.loads(json.dumps(yaml.safe_load(text), default=str))  # dates are text to an editor
+    jsonschema.Draft202012Validator(schema).validate(as_editor_reads)
