@@ -8,7 +8,7 @@ BUILD   := build
 export PYTENSOR_FLAGS ?= base_compiledir=$(CURDIR)/$(BUILD)/pytensor
 export MPLBACKEND ?= Agg
 
-.PHONY: demo test setup lab clean snapshot
+.PHONY: demo test setup lab clean snapshot bench docs
 
 $(STAMP): pyproject.toml constraints.txt
 	@PYBIN=$$(scripts/find-python) || exit 1; \
@@ -34,6 +34,15 @@ test: $(STAMP)
 # Every page `make demo` wrote, as PNG pages in build/snapshots/ (headless Chromium, no network).
 snapshot: $(STAMP)
 	$(PY) scripts/snapshot --build $(BUILD)
+
+# Every benchmark, one table of ratios against the aims: build/bench.md and build/bench.json (takes minutes).
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+# The case-file reference and JSON Schema, made again from the models (tests fail when they are out of date).
+docs: $(STAMP)
+	$(PY) -m decide schema -o docs/case-file.schema.json --force
+	$(PY) -m decide reference -o docs/case-file.md --force
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
