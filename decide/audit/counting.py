@@ -500,41 +500,54 @@ def _score_parts(table, column: str, score_range) -> dict:
                 out=finite & ((s < lo) | (s > hi)), lo=lo, hi=hi)
 
 
-def _grid_checks(s, kept) -> dict:
-    """For each number of decimals, the largest distance of a score (times 10^decimals) from a whole number:
-    with the lowest and highest score this decides the bins exactly as :func:`_score_bins` does."""
-    import ibis
-
-    out = {}
+def _finest_decimals(lo: float, hi: float, max_bins: int) -> int | None:
+    """The most decimals :func:`_score_bins` would try for scores from lo to hi (None: not even whole numbers)."""
+    last = None
     for decimals in range(0, 7):
-        x = s * (10.0 ** decimals)
-        safe = x.abs() < 2.0 ** 62  # rounding goes through a whole number; larger scores are not on this grid
-        out[f"dev{decimals}"] = ibis.ifelse(safe, (x - ibis.ifelse(safe, x, 0.0).round(0).cast("float64")).abs(),
-                                            1.0).max(where=kept)
-    return out
-
-
-def _bins(st, s, lo: float, hi: float, max_bins: int):
-    """The bin code expression, each bin's score, whether the bins are exact, and the in-band fraction expression."""
-    import ibis
-
-    for decimals in range(0, 7):
-        scale = 10.0 ** decimals
-        if (hi - lo) * scale + 1 > max(max_bins, 2001):
+        if (hi - lo) * 10.0 ** decimals + 1 > max(max_bins, 2001):
             break
+        last = decimals
+    if last is not None and max(abs(lo), abs(hi)) * 10.0 ** last >= 2.0 ** 52:
+        return None  # too large to round through a whole number on every engine
+    return last
+
+
+def _grid_from_buckets(cells: pd.DataFrame, lo: float, hi: float, max_bins: int, finest: int):
+    """Decide the score grid exactly as :func:`_score_bins` does, from cells that hold each bucket's lowest and
+    highest score (a bucket: the scores that round to one value at ``finest`` decimals, by group, flag and outcome).
+
+    Within a bucket the distance of score x 10^d from a whole number is largest at the bucket's lowest or highest
+    score (it moves linearly between them unless they round to different whole numbers, and then the scores are not
+    on that grid), so the largest distance over every row is found from the two ends of every bucket, with the same
+    arithmetic numpy uses. Returns (bin code of each cell, bin scores) or None when the scores are on no grid.
+    """
+    low = cells["s_lo"].to_numpy(dtype=float)
+    high = cells["s_hi"].to_numpy(dtype=float)
+    for decimals in range(0, finest + 1):
+        scale = 10.0 ** decimals
         tol = 1e-6 * max(1.0, abs(lo) * scale, abs(hi) * scale)
-        if float(st[f"dev{decimals}"]) <= tol:
+        a, b = low * scale, high * scale
+        ra, rb = np.rint(a), np.rint(b)
+        if (ra != rb).any():
+            continue
+        if max(np.abs(a - ra).max(), np.abs(b - rb).max()) <= tol:
             base = float(np.rint(lo * scale))
-            codes = ((s * scale).round(0).cast("float64") - base).cast("int64")
             k = int(np.rint(hi * scale) - base) + 1
-            return codes, (base + np.arange(k)) / scale, True, None
+            return (ra - base).astype(np.int64), (base + np.arange(k)) / scale
+    return None
+
+
+def _bins(s, lo: float, hi: float, max_bins: int):
+    """Equal-width bands of continuous scores, as :func:`_score_bins` cuts them: (code, band scores, fraction)."""
+    import ibis
+
     if hi == lo:
-        return ibis.literal(0).cast("int64"), np.array([lo]), True, None
+        return ibis.literal(0).cast("int64"), np.array([lo]), None
     width = (hi - lo) / max_bins
     place = (s - lo) / width
     codes = ibis.least(place.floor().cast("int64"), max_bins - 1)
     fraction = ((place - codes.cast("float64")) * FRACTION_SCALE).floor().cast("int64")
-    return codes, lo + width * (np.arange(max_bins) + 0.5), False, fraction
+    return codes, lo + width * (np.arange(max_bins) + 0.5), fraction
 
 
 def _refuse_binary(table, column, parts, n_bad, n_missing, drop_missing, source) -> None:
@@ -600,22 +613,33 @@ def count_table(table, *, score: str | None, outcome: str, group, threshold: flo
     missing = [yp["missing"]] + ([sp["nan"]] if sp else []) + ([fp["missing"]] if fp else [])
     dropped = ibis.or_(*missing) if len(missing) > 1 else missing[0]
     kept = ~dropped
-    agg = dict(rows=table.count(), kept=table.count(where=kept), y_bad=table.count(where=yp["bad"]),
-               y_missing=table.count(where=yp["missing"]), y_sum=yp["value"].cast("int64").sum(where=kept))
+    # Each row's tests computed once, as columns, then added up: one pass, every check.
+    cols = dict(kept=kept, y_bad=yp["bad"], y_missing=yp["missing"], y=yp["value"])
     if fp:
-        agg.update(f_bad=table.count(where=fp["bad"]), f_missing=table.count(where=fp["missing"]),
-                   f_sum=fp["value"].cast("int64").sum(where=kept))
+        cols.update(f_bad=fp["bad"], f_missing=fp["missing"], fv=fp["value"])
     if sp:
-        s = sp["value"]
-        agg.update(s_nan=table.count(where=sp["nan"]), s_inf=table.count(where=sp["inf"]), s_out=table.count(where=sp["out"]),
-                   s_out_min=s.min(where=sp["out"]), s_out_max=s.max(where=sp["out"]),
-                   s_finite=table.count(where=sp["finite"]), s_min=s.min(where=kept), s_max=s.max(where=kept),
-                   **_grid_checks(s, kept))
+        cols.update(s=sp["value"], s_nan=sp["nan"], s_inf=sp["inf"], s_out=sp["out"], s_finite=sp["finite"])
         if sp["not_number"] is not None:
-            agg["s_not_number"] = table.count(where=sp["not_number"])
+            cols["s_not_number"] = sp["not_number"]
+    pr = table.select(**cols)
+
+    def many(name):
+        return pr[name].cast("int64").sum()
+
+    agg = dict(rows=pr.count(), kept=many("kept"), y_bad=many("y_bad"), y_missing=many("y_missing"),
+               y_sum=pr.y.cast("int64").sum(where=pr.kept))
+    if fp:
+        agg.update(f_bad=many("f_bad"), f_missing=many("f_missing"), f_sum=pr.fv.cast("int64").sum(where=pr.kept))
+    if sp:
+        agg.update(s_nan=many("s_nan"), s_inf=many("s_inf"), s_out=many("s_out"), s_out_min=pr.s.min(where=pr.s_out),
+                   s_out_max=pr.s.max(where=pr.s_out), s_finite=many("s_finite"), s_min=pr.s.min(where=pr.kept),
+                   s_max=pr.s.max(where=pr.kept))
+        if sp["not_number"] is not None:
+            agg["s_not_number"] = many("s_not_number")
         if threshold is not None:
-            agg["t_sum"] = table.count(where=kept & (s >= threshold))
-    st = table.aggregate(**agg).execute().iloc[0]
+            agg["t_sum"] = pr.count(where=pr.kept & (pr.s >= threshold))
+    st = pr.aggregate(**agg).execute().iloc[0].map(lambda v: 0 if v is None or (isinstance(v, float) and v != v) else v)
+
     rows, n_kept, y_sum = int(st["rows"]), int(st["kept"]), int(st["y_sum"] or 0)
     if rows == 0:
         raise DecideError(f"{source} has no rows")
@@ -668,26 +692,42 @@ def count_table(table, *, score: str | None, outcome: str, group, threshold: flo
         raise DecideError(f"column '{outcome}' is {0 if y_sum == 0 else 1} for every referral: with "
                           f"{'no' if y_sum == 0 else 'every'} family having the outcome, error rates cannot be measured; "
                           "check that --outcome names the recorded outcome (1 = it happened)")
-    cols = dict(y=yp["value"], f=flag_expr)
-    fraction = None
-    if sp:
-        codes, bin_scores, exact, fraction = _bins(st, sp["value"], lo_s, hi_s, max_bins)
-        cols["b"] = codes
-        if fraction is not None:
-            cols["frac"] = fraction
-    else:
-        cols["b"] = ibis.literal(0).cast("int64")
-        bin_scores, exact = np.array([np.nan]), True
+    base = dict(y=yp["value"], f=flag_expr)
     for i, g in enumerate(groups):
         gcol = table[g]
         if gcol.type().is_floating():
             gcol = ibis.ifelse(gcol.isnan(), ibis.null(gcol.type()), gcol)
-        cols[f"g{i}"] = gcol
-    work = (table.filter(kept) if n_kept < rows else table).select(**cols)
+        base[f"g{i}"] = gcol
+    source_rows = table.filter(kept) if n_kept < rows else table
+    keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
+    finest = _finest_decimals(lo_s, hi_s, max_bins) if sp else None
+    if sp and finest is not None:
+        # One GROUP BY of the scores rounded to the finest grid that could fit: few buckets, however many rows.
+        work = source_rows.select(b=(sp["value"] * 10.0 ** finest).round(0).cast("int64"), s=sp["value"], **base)
+        cells = work.group_by(keys).aggregate(n=work.count(), s_lo=work.s.min(), s_hi=work.s.max()).execute()
+        grid = _grid_from_buckets(cells, lo_s, hi_s, max_bins, finest)
+        if grid is not None:
+            codes, bin_scores = grid
+            got = cells.assign(b=codes).groupby(keys, dropna=False, sort=False, as_index=False)["n"].sum()
+            return _assemble(got, groups, bin_scores, True, False, lo_s, hi_s, max_bins, True, threshold, flag, score,
+                             outcome, source, n_kept, notes)
+    fraction = None
+    if sp:  # scores on no grid: equal-width bands (a second GROUP BY, only for such scores)
+        if lo_s == hi_s:
+            codes, bin_scores, exact = ibis.literal(0).cast("int64"), np.array([lo_s]), True
+        else:
+            codes, bin_scores, fraction = _bins(sp["value"], lo_s, hi_s, max_bins)
+            exact = False
+    else:
+        codes, bin_scores, exact = ibis.literal(0).cast("int64"), np.array([np.nan]), True
+    cols = dict(b=codes, **base)
+    if fraction is not None:
+        cols["frac"] = fraction
+    work = source_rows.select(**cols)
     sums = dict(n=work.count())
     if fraction is not None:
         sums["frac"] = work.frac.sum()
-    got = work.group_by([f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]).aggregate(**sums).execute()
+    got = work.group_by(keys).aggregate(**sums).execute()
     return _assemble(got, groups, bin_scores, exact, fraction is not None, lo_s if sp else 0.0, hi_s if sp else 0.0,
                      max_bins, sp is not None, threshold, flag, score, outcome, source, n_kept, notes)
 
