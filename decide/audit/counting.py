@@ -623,8 +623,8 @@ def count_table(table, *, score: str | None, outcome: str, group, threshold: flo
             cols["s_not_number"] = sp["not_number"]
     pr = table.select(**cols)
 
-    def many(name):
-        return pr[name].cast("int64").sum()
+    def many(name):  # rows where the test holds (a filtered count: PostgreSQL cannot cast a boolean to bigint)
+        return pr.count(where=pr[name])
 
     agg = dict(rows=pr.count(), kept=many("kept"), y_bad=many("y_bad"), y_missing=many("y_missing"),
                y_sum=pr.y.cast("int64").sum(where=pr.kept))
