@@ -3,6 +3,9 @@
 The pages hold no state of their own: every step goes through Workshop (and so into SQLite),
 and each page polls the store, so a reload or a server restart loses nothing. The participant's
 token is kept in their page's address, so reopening the link puts them back where they were.
+
+participant_view and facilitator_view build the pages from arguments (the token, the key), so the same
+views run in a JupyterLab notebook cell; the served pages only read those arguments from the address.
 """
 
 from __future__ import annotations
@@ -263,14 +266,62 @@ def _plain_error(exc: DecideError) -> str:
     return " ".join(line.strip().lstrip("- ") for line in lines[1:]) if len(lines) > 1 else str(exc)
 
 
-def participant_page(store_path: Path):
-    w = Workshop(Store(store_path))
+class WorkshopView(pn.Column):
+    """A workshop page as a Panel layout: shown by ``decide workshop`` in a browser tab, or in a notebook cell.
+
+    It looks for changes in the store every second while shown (``stop()`` ends that; ``refresh()`` looks now)."""
+
+    @property
+    def token(self) -> str | None:
+        """A participant's token once they have joined (give it to participant_view again to carry on as them)."""
+        return self._state.get("token")
+
+    def refresh(self) -> None:
+        """Look in the store for changes now (what the page does by itself every second)."""
+        self._refresh()
+
+    def stop(self) -> None:
+        """Stop looking for changes (in a notebook, when the view is no longer needed)."""
+        if self._poller is not None:
+            self._poller.stop()
+
+
+def _view(parts, state, refresh, poll_ms, **layout) -> WorkshopView:
+    view = WorkshopView(*parts, **layout)
+    view._state, view._refresh = state, refresh
+    # On a served page the callback lives as long as the browser tab's session; in a notebook it runs in the
+    # kernel's event loop (after pn.extension()) until stop(); without an event loop (a script) it never runs.
+    view._poller = pn.state.add_periodic_callback(refresh, period=poll_ms) if poll_ms else None
+    return view
+
+
+def _open(store_path) -> Workshop:
+    """The workshop kept in ``store_path``; a path that holds none is refused (and no empty file is left there)."""
+    store = Store(store_path)
+    if not store.exists():
+        raise DecideError(f"{store.path} holds no workshop; start one with `decide workshop CASE.yaml --store "
+                          f"{store.path}` or Workshop.start(CASE, '{store.path}') from decide.workshop.session")
+    return Workshop(store)
+
+
+def participant_view(store_path, code: str | None = None, role: str | None = None, token: str | None = None, *,
+                     poll_ms: int | None = POLL_MS, on_token=None) -> WorkshopView:
+    """A participant's page for the workshop kept in ``store_path``, as a Panel layout (a served page or a notebook cell).
+
+    With ``token`` (from an earlier join) it carries on as that participant; with ``code`` and ``role`` it joins
+    at once (a wrong code or a taken role is refused with the reason); otherwise it shows the join form, with
+    whatever of ``code`` and ``role`` was given already typed in. ``on_token(token)`` is told the token when
+    the person joins (the served page keeps it in its address, so a reload carries on). ``poll_ms=None``: never
+    look for the facilitator's steps by itself (call ``refresh()``)."""
+    w = _open(store_path)
     title = pn.pane.Markdown(f"## Elicitation workshop\n{w.decision.question}")
     body = pn.Column(sizing_mode="stretch_width")
     state = {"token": None, "stage": None}
 
-    code = pn.widgets.TextInput(name="Session code", placeholder="from the facilitator", css_classes=["ws-code"])
-    role = pn.widgets.TextInput(name="Your role (not your name)", placeholder="e.g. social worker", css_classes=["ws-role"])
+    code_box = pn.widgets.TextInput(name="Session code", value=code or "", placeholder="from the facilitator",
+                                    css_classes=["ws-code"])
+    role_box = pn.widgets.TextInput(name="Your role (not your name)", value=role or "", placeholder="e.g. social worker",
+                                    css_classes=["ws-role"])
     join = pn.widgets.Button(name="Join", button_type="primary", css_classes=["ws-join"])
     problem = pn.pane.Markdown("", css_classes=["ws-join-message"])
 
@@ -295,14 +346,15 @@ def participant_page(store_path: Path):
         else:
             body.objects = [head]
 
-    def joined(token):
-        state["token"] = token
-        pn.state.location.update_query(token=token)
+    def joined(new_token):
+        state["token"] = new_token
+        if on_token is not None:
+            on_token(new_token)
         render()
 
     def on_join(*_):
         try:
-            joined(w.join(code.value, role.value))
+            joined(w.join(code_box.value, role_box.value))
         except DecideError as exc:
             problem.object = f"**Could not join.** {exc}"
 
@@ -312,15 +364,26 @@ def participant_page(store_path: Path):
         if state["token"] and w.stage != state["stage"]:
             render()
 
-    token = _arg("token")
-    if token and w.store.role_of(token):
+    if token is not None:
+        if not w.store.role_of(token):
+            raise DecideError("that token is not one of this workshop's participants; join with the session code and "
+                              "your role instead (participant_view(store, code=..., role=...))")
         joined(token)
+    elif code and role:
+        joined(w.join(code, role))
     else:
         body.objects = [pn.pane.Markdown("Join with the session code the facilitator gives you, and your role in the "
                                          "case (such as 'social worker' or 'team manager'). Never your name."),
-                        code, role, join, problem]
-    pn.state.add_periodic_callback(poll, period=POLL_MS)
-    return pn.Column(title, body, sizing_mode="stretch_width", max_width=900)
+                        code_box, role_box, join, problem]
+    return _view([title, body], state, poll, poll_ms, sizing_mode="stretch_width", max_width=900)
+
+
+def participant_page(store_path: Path):
+    """The served participant's page: the token, if any, is in the page's address and is put there on joining."""
+    token = _arg("token")
+    if token and not Store(store_path).role_of(token):
+        token = None  # an old or mistyped link: join again
+    return participant_view(store_path, token=token, on_token=lambda t: pn.state.location.update_query(token=t))
 
 
 # --- facilitator ------------------------------------------------------------------------------------------
@@ -330,15 +393,28 @@ NEXT_STEP = {"choosing": ("Open round 1", 1), "round 1": ("Reveal the answers", 
              "revealed 1": ("Open round 2", 2), "round 2": ("Reveal the revised answers", None)}
 
 
-def facilitator_page(store_path: Path, records: Path, join_url: str):
-    w = Workshop(Store(store_path))
-    if not secrets.compare_digest(_arg("key") or "", w.facilitator_key):
-        return pn.pane.Markdown("## Not the facilitator's link\nThis page needs the facilitator's link, printed when "
-                                "`decide workshop` started. Participants join at the join link instead.")
+class NotFacilitator(DecideError):
+    """The facilitator's key was wrong or missing."""
+
+
+def facilitator_view(store_path, key: str | None = None, *, records="workshops", join_url: str | None = None,
+                     poll_ms: int | None = POLL_MS) -> WorkshopView:
+    """The facilitator's page for the workshop kept in ``store_path``, as a Panel layout (a served page or a notebook cell).
+
+    ``key`` is checked against the facilitator's key when given (the served page always gives the one in its
+    address); in a notebook it may be left out, since whoever can open the store file can run the workshop anyway.
+    ``records`` is the folder for the workshop's record; ``join_url`` the participants' link, if they join in a
+    browser (otherwise they join with participant_view and the session code). ``poll_ms=None``: never look for
+    new answers by itself (call ``refresh()``)."""
+    w = _open(store_path)
+    if key is not None and not secrets.compare_digest(str(key), w.facilitator_key):
+        raise NotFacilitator("that is not this workshop's facilitator key; it is printed when `decide workshop` starts "
+                             "(or leave the key out when you open the workshop's store in your own notebook)")
+    records = Path(records)
     state = {"stage": None, "answered": None}
+    where = (f"Participants open **{join_url}** and type" if join_url else "Participants join with")
     header = pn.pane.Markdown(f"## Elicitation workshop: facilitator\n{w.decision.question}\n\n"
-                              f"Participants open **{join_url}** and type the session code **{w.code}**.",
-                              css_classes=["ws-header"])
+                              f"{where} the session code **{w.code}**.", css_classes=["ws-header"])
     stage_words = pn.pane.Markdown("", css_classes=["ws-stage"])
     choose = pn.widgets.CheckBoxGroup(options={w.describe(q): q for q in w.candidates()}, value=w.quantities or [],
                                       inline=False, css_classes=["ws-choose"])
@@ -410,9 +486,19 @@ def facilitator_page(store_path: Path, records: Path, join_url: str):
                                  f"performance weight {weights[role]:.0%}" for role, s in scored.items())) if scored else ""
 
     refresh()
-    pn.state.add_periodic_callback(refresh, period=POLL_MS)
-    return pn.Column(header, stage_words, pn.pane.Markdown("**What to ask about:**"), choose, step, who,
-                     scores, weighting, pn.Row(out, write), message, reveal, sizing_mode="stretch_width", max_width=1000)
+    return _view([header, stage_words, pn.pane.Markdown("**What to ask about:**"), choose, step, who, scores, weighting,
+                  pn.Row(out, write), message, reveal], state, refresh, poll_ms, sizing_mode="stretch_width", max_width=1000)
+
+
+def facilitator_page(store_path: Path, records: Path, join_url: str):
+    """The served facilitator's page: the key is in the page's address (a missing key is a wrong one)."""
+    try:
+        return facilitator_view(store_path, key=_arg("key") or "", records=records, join_url=join_url)
+    except NotFacilitator:
+        return pn.pane.Markdown("## Not the facilitator's link\nThis page needs the facilitator's link, printed when "
+                                "`decide workshop` started. Participants join at the join link instead.")
+
+
 
 
 def serve(store_path: Path, records: Path, port: int, *, show_urls=print) -> None:
