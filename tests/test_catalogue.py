@@ -21,3 +21,34 @@ def test_catalogue_entry(entry, tmp_path):
 
 def test_catalogue_is_large_enough():
     assert len(ENTRIES) >= 250, f"the catalogue holds {len(ENTRIES)} entries; the aim is at least 250"
+
+
+def _entry(seconds: int):
+    from hostile import Entry
+
+    return Entry(id="harness/spin", klass="valid input", argv=["check", "x.yaml"], expect="valid", timeout=seconds)
+
+
+def test_an_entry_that_computes_too_long_is_a_hang(tmp_path, monkeypatch):
+    """The limit counts computing time, so a loop that never ends is caught at the entry's limit."""
+    import decide.cli
+
+    def spin(argv):
+        while True:
+            sum(range(1000))
+
+    monkeypatch.setattr(decide.cli, "main", spin)
+    with pytest.raises(AssertionError, match=r"longer than 1 s of computing \(a hang\)"):
+        run(_entry(1), tmp_path / "work")
+
+
+def test_an_entry_that_waits_without_computing_is_a_hang_on_the_clock(tmp_path, monkeypatch):
+    """Waiting computes nothing, so the clock's wider limit (WAIT_FACTOR times the entry's) catches it."""
+    import time
+
+    import decide.cli
+    from hostile import WAIT_FACTOR
+
+    monkeypatch.setattr(decide.cli, "main", lambda argv: time.sleep(3600))
+    with pytest.raises(AssertionError, match=rf"longer than {WAIT_FACTOR} s in all \(a hang\)"):
+        run(_entry(1), tmp_path / "work")
