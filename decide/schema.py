@@ -211,16 +211,14 @@ def _inputs(defs: dict) -> None:
     defs["Option"]["properties"]["outcomes"]["minItems"] = 1
 
 
-def horizon_pattern() -> str | None:
-    """The horizons decide reads, as a regular expression an editor can check (any capitals, as decide
-    reads them; the length limits are left to decide check). None if decide reads no horizons."""
+def horizon_pattern() -> str:
+    """The horizons decide reads (frame.parse_horizon), as a regular expression an editor can check
+    (any capitals, as decide reads them; the length limits are left to decide check)."""
     import re
 
     from decide import frame
 
-    units, words = getattr(frame, "_UNIT_OF", None), getattr(frame, "NUMBER_WORDS", None)
-    if not units or not words or not hasattr(frame, "parse_horizon"):
-        return None
+    units, words = frame._UNIT_OF, frame.NUMBER_WORDS
 
     def any_case(word: str) -> str:
         return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
