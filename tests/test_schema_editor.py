@@ -27,9 +27,10 @@ WAIT = 60
 
 
 def server() -> list[str]:
-    path = os.environ.get("YAML_LANGUAGE_SERVER") or shutil.which("yaml-language-server")
+    local = Path(__file__).resolve().parent.parent / "build" / "yls" / "node_modules" / ".bin" / "yaml-language-server"
+    path = os.environ.get("YAML_LANGUAGE_SERVER") or shutil.which("yaml-language-server") or (str(local) if local.exists() else None)
     if not path or not shutil.which("node"):
-        message = ("yaml-language-server (and Node.js) not found: install with 'npm install -g yaml-language-server@1' "
+        message = ("yaml-language-server (and Node.js) not found: install with 'npm install --prefix build/yls yaml-language-server@1' "
                    "or set YAML_LANGUAGE_SERVER to its path")
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("CI=true, so a missing editor engine is a failure: " + message)
