@@ -237,3 +237,110 @@ def test_counts_from_a_parquet_file_are_refused_with_the_fix(tmp_path, capsys):
     assert main(["audit", path, "--counts", "--group", "g", "--reference", "a", "-o", str(tmp_path / "a.html")]) == 2
     assert "--counts reads one CSV table of counts" in capsys.readouterr().err
     assert not (tmp_path / "a.html").exists()
+
+
+def _queries(monkeypatch) -> list:
+    """Record every query the DuckDB backend runs (to count passes over the rows)."""
+    import ibis.backends.duckdb as backend
+
+    sent, execute = [], backend.Backend.execute
+
+    def counted(self, expr, *args, **kwargs):
+        sent.append(expr)
+        return execute(self, expr, *args, **kwargs)
+
+    monkeypatch.setattr(backend.Backend, "execute", counted)
+    return sent
+
+
+@pytest.mark.parametrize("shape", ["grid", "continuous", "wide-continuous", "float-outcome", "text-outcome", "bool-flag",
+                                   "no-score", "whole-numbers"])
+def test_clean_data_are_counted_in_one_pass_with_the_numpy_table(referrals, monkeypatch, shape):
+    """On data with nothing to refuse, the checks are read off one GROUP BY (after a query of the lowest and highest
+    score): the checked path is never taken, and the table is numpy's, value for value."""
+    import ibis
+
+    rng = np.random.default_rng(5)
+    df = referrals.copy()
+    ask = dict(score="risk_score", outcome="re_referred", group=["deprivation", "area"], threshold=0.3)
+    if shape == "continuous":
+        df["risk_score"] = rng.uniform(0, 1, len(df))
+    elif shape == "wide-continuous":  # too wide for any grid: bands straight away
+        df["risk_score"] = rng.uniform(-5000, 5000, len(df))
+        ask["threshold"] = 0.0
+    elif shape == "float-outcome":
+        df["re_referred"] = df["re_referred"].astype(float)
+    elif shape == "text-outcome":
+        df["re_referred"] = np.where(df["re_referred"] == 1, " Yes", "no")
+    elif shape == "bool-flag":
+        ask.update(threshold=None, flag="investigated")
+        df["investigated"] = df["investigated"].astype(bool)
+    elif shape == "no-score":
+        ask.update(score=None, threshold=None, flag="investigated")
+    elif shape == "whole-numbers":
+        df["risk_score"] = np.round(df["risk_score"] * 100)
+        ask["threshold"] = 30.0
+    expected = count_rows(df, **ask)
+    monkeypatch.setattr(C, "_count_table_checked", lambda *a, **k: pytest.fail("the checked path was taken"))
+    sent = _queries(monkeypatch)
+    got = count_table(ibis.memtable(df), **ask)
+    same(expected, got)
+    assert got.notes == expected.notes
+    passes = {"grid": 2, "whole-numbers": 2, "float-outcome": 2, "text-outcome": 2, "bool-flag": 2, "no-score": 1,
+              "wide-continuous": 2, "continuous": 3}[shape]
+    assert len(sent) == passes
+
+
+@st.composite
+def faulty_frames(draw):
+    """Small frames with a fault or two of the kinds the audit refuses or leaves out."""
+    df, how = draw(frames())
+    n = len(df)
+    for fault in draw(st.lists(st.sampled_from(["nan", "inf", "outcome 2", "empty outcome", "above 1", "all above 1",
+                                                "negative", "constant outcome", "constant flag"]), max_size=2)):
+        i = draw(st.integers(0, n - 1))
+        s = df["s"].astype(float)
+        if fault == "nan":
+            s[i] = np.nan
+        elif fault == "inf":
+            s[i] = np.inf
+        elif fault == "above 1":
+            s[i] = 1.5
+        elif fault == "all above 1":
+            s = s + 3
+        elif fault == "negative":
+            s[i] = -0.2
+        df["s"] = s
+        if fault in ("outcome 2", "empty outcome"):  # one type per column, as a file's column has
+            y = df["y"].map(lambda v: int(v) if not isinstance(v, str) else int(v == "Yes")).astype("Int64")
+            df["y"] = y.where(df.index != i, 2 if fault == "outcome 2" else pd.NA)
+        elif fault == "constant outcome":
+            df["y"] = 1
+        elif fault == "constant flag":
+            df["f"] = 0
+    return df, how, draw(st.booleans()), draw(st.sampled_from([None, (0, 1), (0, 5)]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(faulty_frames())
+def test_one_pass_refuses_and_counts_exactly_as_the_checked_path(case):
+    """Property: whatever is wrong with the rows, counting in one pass gives the checked path's table and notes, or
+    its refusal word for word (the one pass never accepts what the checks refuse)."""
+    import ibis
+
+    df, how, drop, score_range = case
+    ask = dict(score="s", outcome="y", group=["g", "h"], drop_missing=drop, score_range=score_range)
+    finite = df["s"][np.isfinite(df["s"].astype(float))]
+    ask.update(threshold=float(np.median(finite)) if how == "threshold" and len(finite) else None,
+               flag="f" if how == "flag" or not len(finite) else None)
+    table = ibis.memtable(df)
+    try:
+        expected = C._count_table_checked(table, **ask)
+    except DecideError as exc:
+        with pytest.raises(DecideError) as got:
+            count_table(table, **ask)
+        assert str(got.value) == str(exc)
+        return
+    got = count_table(table, **ask)
+    same(expected, got)
+    assert got.notes == expected.notes

@@ -592,13 +592,170 @@ def count_table(table, *, score: str | None, outcome: str, group, threshold: flo
                 source: str | None = None) -> Counts:
     """Count referrals by group, score, flag and recorded outcome inside the engine that holds them.
 
-    ``table`` is an Ibis table on any backend (DuckDB, PostgreSQL, Spark...). Two passes over the
-    rows: one aggregate query returns every number the checks need (counts of missing and offending
-    values, the lowest and highest score, the share flagged, how close the scores lie to a grid),
-    then one ``GROUP BY`` makes the count table; only when a check refuses does a third query fetch
-    a few example values for the message. No row comes back to Python. The result is the table
-    :func:`count_rows` makes from the same rows, value for value.
+    ``table`` is an Ibis table on any backend (DuckDB, PostgreSQL, Spark...). Clean data take one pass
+    over the rows (:func:`_count_one_pass`): a ``GROUP BY`` whose small result holds everything the
+    checks need as well as the counts (the lowest and highest score come first from a cheap query that
+    DuckDB answers from a Parquet file's statistics). When that result shows anything wrong, or leaves a
+    check undecided, the rows are checked again one test at a time (:func:`_count_table_checked`), which
+    gives the message and, for data it accepts, the same table. No row comes back to Python. The result
+    is the table :func:`count_rows` makes from the same rows, value for value.
     """
+    groups = [group] if isinstance(group, str) else list(group)
+    source = source or "table"
+    if not groups:
+        raise DecideError("name at least one group column (--group COLUMN)")
+    threshold, score_range = _check_request(list(table.columns), source, score=score, outcome=outcome, groups=groups,
+                                            threshold=threshold, flag=flag, score_range=score_range)
+    options = dict(score=score, outcome=outcome, group=groups, threshold=threshold, flag=flag,
+                   score_range=score_range, drop_missing=drop_missing, max_bins=max_bins, source=source)
+    if score is not None and table[score].type().is_boolean():
+        raise DecideError(f"column '{score}' holds true/false values; pass it as --flag, not --score")
+    if score is None or table[score].type().is_numeric():
+        counts = _count_one_pass(table, **options)
+        if counts is not None:
+            return counts
+    return _count_table_checked(table, **options)
+
+
+def _codes(col):
+    """A 0/1 column as one small code per row, computed once: 0 or 1, -1 (or 2) for any other value, NULL when
+    empty. Integers are clamped (two comparisons, no CASE), so a wrong column still gives at most four codes."""
+    import ibis
+
+    dtype = col.type()
+    if dtype.is_boolean():
+        return ibis.cases((col, 1), (~col, 0))
+    if dtype.is_integer():
+        return ibis.least(ibis.greatest(col, -1), 2)
+    if dtype.is_numeric():
+        x = col.cast("float64")
+        return ibis.cases((x == 0.0, 0), (x == 1.0, 1), (x.isnull() | x.isnan(), ibis.null("int64")), else_=-1)
+    key = col.cast("string").strip().lower()
+    return ibis.cases((key.isin(sorted(_TRUE)), 1), (key.isin(sorted(_FALSE)), 0), (col.isnull(), ibis.null("int64")),
+                      else_=-1)
+
+
+def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_range, drop_missing, max_bins,
+                    source) -> Counts | None:
+    """The count table from one ``GROUP BY`` of (groups, outcome code, flag, score bucket), with each cell's row
+    count and lowest and highest score; None when the cells show something to refuse or leave out, or a check
+    they cannot decide (then :func:`_count_table_checked` redoes the checks and words the message).
+
+    Every check of :func:`_count_table_checked` is read off the cells: an empty or non-0/1 outcome or flag is a
+    cell whose code is not 0 or 1; an empty, not-a-number or infinite score one whose bucket is empty (only finite
+    scores between the lowest and highest get a bucket); scores outside the stated range show in the lowest and
+    highest score; a probability-like score's share inside 0-1 is bounded from the cells' lowest and highest
+    scores. Each derived column is computed once per row, in one projection, so no engine repeats it.
+    """
+    import ibis
+
+    groups = list(group)
+    lo_s = hi_s = None
+    finest = None
+    if score is not None:
+        s = table[score].cast("float64")
+        big = ibis.literal(float("inf"))
+        finite = table.filter((s < big) & (s > -big)).select(s=s)  # NaN sorts above infinity on these engines
+        rng = finite.aggregate(lo=finite.s.min(), hi=finite.s.max()).execute()
+        lo_s, hi_s = rng["lo"].iloc[0], rng["hi"].iloc[0]
+        if lo_s is None or hi_s is None or pd.isna(lo_s) or pd.isna(hi_s):
+            return None  # no finite score at all: refused by the checks
+        lo_s, hi_s = float(lo_s), float(hi_s)
+        if score_range is not None and (lo_s < score_range[0] or hi_s > score_range[1]):
+            return None
+        finest = _finest_decimals(lo_s, hi_s, max_bins)
+        inside = s.between(lo_s, hi_s)  # false for NaN, infinite and (as NULL) empty scores
+        if finest is not None:
+            bucket = ibis.cases((inside, (s * 10.0 ** finest).round().cast("int64")))
+            fraction = None
+        elif lo_s == hi_s:
+            bucket, fraction = ibis.cases((inside, ibis.literal(0).cast("int64"))), None
+        else:
+            codes, band_scores, fraction = _bins(s, lo_s, hi_s, max_bins)
+            bucket = ibis.cases((inside, codes))
+    cols = {f"g{i}": (ibis.ifelse(table[g].isnan(), ibis.null(table[g].type()), table[g])
+                      if table[g].type().is_floating() else table[g]) for i, g in enumerate(groups)}
+    cols["y"] = _codes(table[outcome])
+    if threshold is not None:
+        cols["f"] = ibis.ifelse(s >= threshold, 1, 0)
+    elif flag is not None:
+        cols["f"] = _codes(table[flag])
+    if score is not None:
+        cols.update(b=bucket, s=s)
+        if fraction is not None:
+            cols["frac"] = ibis.cases((inside, fraction))
+    else:
+        cols["b"] = ibis.literal(0).cast("int64")
+    work = table.select(**cols)
+    keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
+    sums = dict(n=work.count())
+    if score is not None:
+        sums.update(s_lo=work.s.min(), s_hi=work.s.max())
+        if fraction is not None:
+            sums["frac"] = work.frac.sum()
+    cells = work.group_by(keys).aggregate(**sums).execute()
+
+    n = cells["n"].to_numpy(dtype=np.int64)
+    rows = int(n.sum())
+    if rows == 0:
+        return None
+    for key in ("b", "f", "y"):
+        if cells[key].isna().any():
+            return None  # an empty value (or a score that is not a finite number): refused or left out
+    y, f = cells["y"].to_numpy(dtype=np.int64), cells["f"].to_numpy(dtype=np.int64)
+    if not (np.isin(y, (0, 1)).all() and np.isin(f, (0, 1)).all()):
+        return None
+    y_sum, f_sum = int(n[y == 1].sum()), int(n[f == 1].sum())
+    if score is not None and score_range is None and not (lo_s >= 0 and hi_s <= 1):
+        low, high = cells["s_lo"].to_numpy(dtype=float), cells["s_hi"].to_numpy(dtype=float)
+        surely_out = (high < 0) | (low > 1)
+        if (rows - int(n[surely_out].sum())) / rows >= PROBABILITY_LIKE:
+            return None  # perhaps probability-like with errors: the checks decide and word it
+    notes: list[str] = []
+    if threshold is not None:
+        if score_range is not None:
+            lo, hi = score_range
+        elif lo_s >= 0 and hi_s <= 1:
+            lo, hi = 0.0, 1.0
+        else:
+            lo, hi = lo_s, hi_s
+        if not lo <= threshold <= hi or lo_s == hi_s:
+            return None
+        share = f_sum / rows
+        if 0 < share < 1 and not 0.05 <= share <= 0.95:
+            notes.append(f"--threshold {threshold:g} flags {share:.1%} of referrals (the scores run from {lo_s:g} to "
+                         f"{hi_s:g}): check that it is on the score's own scale")
+    if f_sum in (0, rows) or y_sum in (0, rows):
+        return None
+    cells = cells.assign(y=y, f=f)
+    if score is None:
+        return _assemble(cells, groups, np.array([np.nan]), True, False, 0.0, 0.0, max_bins, False, threshold, flag,
+                         score, outcome, source, rows, notes)
+    if finest is not None:
+        grid = _grid_from_buckets(cells, lo_s, hi_s, max_bins, finest)
+        if grid is None:  # scores on no grid: a second GROUP BY cuts them into equal-width bands
+            codes, band_scores, fraction = _bins(s, lo_s, hi_s, max_bins)
+            bands = {k: v for k, v in cols.items() if k not in ("b", "s")}
+            work = table.select(b=codes, frac=fraction, **bands)
+            got = work.group_by(keys).aggregate(n=work.count(), frac=work.frac.sum()).execute()
+            return _assemble(got, groups, band_scores, False, True, lo_s, hi_s, max_bins, True, threshold, flag, score,
+                             outcome, source, rows, notes)
+        codes, bin_scores = grid
+        got = cells.assign(b=codes).groupby(keys, dropna=False, sort=False, as_index=False)["n"].sum()
+        return _assemble(got, groups, bin_scores, True, False, lo_s, hi_s, max_bins, True, threshold, flag, score,
+                         outcome, source, rows, notes)
+    if lo_s == hi_s:
+        return _assemble(cells, groups, np.array([lo_s]), True, False, lo_s, hi_s, max_bins, True, threshold, flag,
+                         score, outcome, source, rows, notes)
+    return _assemble(cells, groups, band_scores, False, True, lo_s, hi_s, max_bins, True, threshold, flag, score,
+                     outcome, source, rows, notes)
+
+
+def _count_table_checked(table, *, score: str | None, outcome: str, group, threshold: float | None = None,
+                         flag: str | None = None, score_range=None, drop_missing: bool = False, max_bins: int = 1000,
+                         source: str | None = None) -> Counts:
+    """The counting with every check as its own test: one aggregate query of the checks, then the ``GROUP BY``
+    (and a third for scores on no grid); a few example values are fetched when a check refuses."""
     import ibis
 
     groups = [group] if isinstance(group, str) else list(group)
