@@ -117,8 +117,9 @@ def test_participant_view_joins_at_once_or_says_why_not(started):
     assert "The facilitator is choosing what to ask about." in texts(view)
     with pytest.raises(DecideError, match="session code is not this workshop's"):
         app.participant_view(started.store.path, code="WRONG1", role="social worker", poll_ms=None)
-    with pytest.raises(DecideError, match="already taken"):
+    with pytest.raises(DecideError, match=r"already taken.*carry on as yourself with .*token=view\.token"):
         app.participant_view(started.store.path, code=started.code, role="team manager", poll_ms=None)
+    assert app.participant_view(started.store.path, token=view.token, poll_ms=None).token == view.token
     with pytest.raises(DecideError, match="token is not one of this workshop's participants"):
         app.participant_view(started.store.path, token="made-up", poll_ms=None)
     # a wrong code typed into the form: the reason is shown, nobody joins

@@ -370,7 +370,14 @@ def participant_view(store_path, code: str | None = None, role: str | None = Non
                               "your role instead (participant_view(store, code=..., role=...))")
         joined(token)
     elif code and role:
-        joined(w.join(code, role))
+        try:
+            new_token = w.join(code, role)
+        except DecideError as exc:
+            if "already taken" not in str(exc):
+                raise
+            raise DecideError(f"{exc}. If it was you, in a cell run earlier, carry on as yourself with "
+                              "participant_view(store, token=view.token), where view is that earlier view") from None
+        joined(new_token)
     else:
         body.objects = [pn.pane.Markdown("Join with the session code the facilitator gives you, and your role in the "
                                          "case (such as 'social worker' or 'team manager'). Never your name."),
