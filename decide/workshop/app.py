@@ -290,7 +290,7 @@ def _view(parts, state, refresh, poll_ms, **layout) -> WorkshopView:
     view = WorkshopView(*parts, **layout)
     view._state, view._refresh = state, refresh
     # On a served page the callback lives as long as the browser tab's session; in a notebook it runs in the
-    # kernel's event loop (after pn.extension()) until stop(); without an event loop (a script) it never runs.
+    # kernel's event loop until stop(); without a running event loop (a script, a test) it never runs.
     view._poller = pn.state.add_periodic_callback(refresh, period=poll_ms) if poll_ms else None
     return view
 
