@@ -666,7 +666,7 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
         finest = _finest_decimals(lo_s, hi_s, max_bins)
         inside = s.between(lo_s, hi_s)  # false for NaN, infinite and (as NULL) empty scores
         if finest is not None:
-            bucket = ibis.cases((inside, (s * 10.0 ** finest).round().cast("int64")))
+            bucket = ibis.cases((inside, (s * 10.0 ** finest).round().cast("int64")))  # NULL: no finite score
             fraction = None
         elif lo_s == hi_s:
             bucket, fraction = ibis.cases((inside, ibis.literal(0).cast("int64"))), None
@@ -676,8 +676,9 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
     cols = {f"g{i}": (ibis.ifelse(table[g].isnan(), ibis.null(table[g].type()), table[g])
                       if table[g].type().is_floating() else table[g]) for i, g in enumerate(groups)}
     cols["y"] = _codes(table[outcome])
-    if threshold is not None:
-        cols["f"] = ibis.ifelse(s >= threshold, 1, 0)
+    flagged = ibis.ifelse(s >= threshold, 1, 0) if threshold is not None else None
+    if threshold is not None and finest is None:
+        cols["f"] = flagged  # on a grid, the flag is read off each bucket's lowest and highest score instead
     elif flag is not None:
         cols["f"] = _codes(table[flag])
     if score is not None:
@@ -693,24 +694,57 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
         sums.update(s_lo=work.s.min(), s_hi=work.s.max())
         if fraction is not None:
             sums["frac"] = work.frac.sum()
-    cells = work.group_by(keys).aggregate(**sums).execute()
+    cells = work.group_by([k for k in keys if k in cols]).aggregate(**sums).execute()
 
     n = cells["n"].to_numpy(dtype=np.int64)
     rows = int(n.sum())
     if rows == 0:
         return None
+    split = False
+    if "f" not in cells:  # scores rounded on a grid: a bucket is flagged when its scores are at the threshold or above
+        low, high = cells["s_lo"].to_numpy(dtype=float), cells["s_hi"].to_numpy(dtype=float)
+        split = bool(((low < threshold) & (high >= threshold)).any())  # a bucket the threshold cuts
+        cells["f"] = np.where(low >= threshold, 1, 0)
     for key in ("b", "f", "y"):
         if cells[key].isna().any():
             return None  # an empty value (or a score that is not a finite number): refused or left out
+    if not np.isfinite(cells["b"].to_numpy(dtype=float)).all():
+        return None  # a score that is not a finite number
+    cells["b"] = cells["b"].to_numpy(dtype=float).astype(np.int64)
     y, f = cells["y"].to_numpy(dtype=np.int64), cells["f"].to_numpy(dtype=np.int64)
     if not (np.isin(y, (0, 1)).all() and np.isin(f, (0, 1)).all()):
         return None
-    y_sum, f_sum = int(n[y == 1].sum()), int(n[f == 1].sum())
     if score is not None and score_range is None and not (lo_s >= 0 and hi_s <= 1):
         low, high = cells["s_lo"].to_numpy(dtype=float), cells["s_hi"].to_numpy(dtype=float)
         surely_out = (high < 0) | (low > 1)
         if (rows - int(n[surely_out].sum())) / rows >= PROBABILITY_LIKE:
             return None  # perhaps probability-like with errors: the checks decide and word it
+    cells = cells.assign(y=y, f=f)
+    # The table: from the cells, or (scores on no grid) from a second GROUP BY that cuts them into bands.
+    exact, continuous, got = True, False, cells
+    if score is None:
+        bin_scores = np.array([np.nan])
+    elif finest is not None:
+        grid = _grid_from_buckets(cells, lo_s, hi_s, max_bins, finest)
+        if grid is not None:
+            if split:
+                return None  # scores on a grid that the threshold cuts inside one bucket: the checked path flags rows
+            codes, bin_scores = grid
+            got = cells.assign(b=codes).groupby(keys, dropna=False, sort=False, as_index=False)["n"].sum()
+        else:
+            codes, bin_scores, fraction = _bins(s, lo_s, hi_s, max_bins)
+            bands = {k: v for k, v in cols.items() if k not in ("b", "s")}
+            if threshold is not None:
+                bands["f"] = flagged
+            work = table.select(b=codes, frac=fraction, **bands)
+            got = work.group_by(keys).aggregate(n=work.count(), frac=work.frac.sum()).execute()
+            exact, continuous = False, True
+    elif lo_s == hi_s:
+        bin_scores = np.array([lo_s])
+    else:
+        bin_scores, exact, continuous = band_scores, False, True
+    f_sum = int(got["n"].to_numpy(dtype=np.int64)[got["f"].to_numpy(dtype=np.int64) == 1].sum())
+    y_sum = int(n[y == 1].sum())
     notes: list[str] = []
     if threshold is not None:
         if score_range is not None:
@@ -727,28 +761,8 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
                          f"{hi_s:g}): check that it is on the score's own scale")
     if f_sum in (0, rows) or y_sum in (0, rows):
         return None
-    cells = cells.assign(y=y, f=f)
-    if score is None:
-        return _assemble(cells, groups, np.array([np.nan]), True, False, 0.0, 0.0, max_bins, False, threshold, flag,
-                         score, outcome, source, rows, notes)
-    if finest is not None:
-        grid = _grid_from_buckets(cells, lo_s, hi_s, max_bins, finest)
-        if grid is None:  # scores on no grid: a second GROUP BY cuts them into equal-width bands
-            codes, band_scores, fraction = _bins(s, lo_s, hi_s, max_bins)
-            bands = {k: v for k, v in cols.items() if k not in ("b", "s")}
-            work = table.select(b=codes, frac=fraction, **bands)
-            got = work.group_by(keys).aggregate(n=work.count(), frac=work.frac.sum()).execute()
-            return _assemble(got, groups, band_scores, False, True, lo_s, hi_s, max_bins, True, threshold, flag, score,
-                             outcome, source, rows, notes)
-        codes, bin_scores = grid
-        got = cells.assign(b=codes).groupby(keys, dropna=False, sort=False, as_index=False)["n"].sum()
-        return _assemble(got, groups, bin_scores, True, False, lo_s, hi_s, max_bins, True, threshold, flag, score,
-                         outcome, source, rows, notes)
-    if lo_s == hi_s:
-        return _assemble(cells, groups, np.array([lo_s]), True, False, lo_s, hi_s, max_bins, True, threshold, flag,
-                         score, outcome, source, rows, notes)
-    return _assemble(cells, groups, band_scores, False, True, lo_s, hi_s, max_bins, True, threshold, flag, score,
-                     outcome, source, rows, notes)
+    return _assemble(got, groups, bin_scores, exact, continuous, lo_s if score else 0.0, hi_s if score else 0.0,
+                     max_bins, score is not None, threshold, flag, score, outcome, source, rows, notes)
 
 
 def _count_table_checked(table, *, score: str | None, outcome: str, group, threshold: float | None = None,
