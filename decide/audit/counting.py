@@ -654,10 +654,13 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
     finest = None
     if score is not None:
         s = table[score].cast("float64")
-        big = ibis.literal(float("inf"))
-        finite = table.filter((s < big) & (s > -big)).select(s=s)  # NaN sorts above infinity on these engines
-        rng = finite.aggregate(lo=finite.s.min(), hi=finite.s.max()).execute()
+        rng = table.aggregate(lo=s.min(), hi=s.max()).execute()  # DuckDB reads these off a Parquet file's statistics
         lo_s, hi_s = rng["lo"].iloc[0], rng["hi"].iloc[0]
+        if not all(v is not None and np.isfinite(v) for v in (lo_s, hi_s)):  # NaN sorts above infinity on the engines
+            big = ibis.literal(float("inf"))
+            finite = table.filter((s < big) & (s > -big)).select(s=s)
+            rng = finite.aggregate(lo=finite.s.min(), hi=finite.s.max()).execute()
+            lo_s, hi_s = rng["lo"].iloc[0], rng["hi"].iloc[0]
         if lo_s is None or hi_s is None or pd.isna(lo_s) or pd.isna(hi_s):
             return None  # no finite score at all: refused by the checks
         lo_s, hi_s = float(lo_s), float(hi_s)
