@@ -256,8 +256,9 @@ def _queries(monkeypatch) -> list:
 @pytest.mark.parametrize("shape", ["grid", "continuous", "wide-continuous", "float-outcome", "text-outcome", "bool-flag",
                                    "no-score", "whole-numbers"])
 def test_clean_data_are_counted_in_one_pass_with_the_numpy_table(referrals, monkeypatch, shape):
-    """On data with nothing to refuse, the checks are read off one GROUP BY (after a query of the lowest and highest
-    score): the checked path is never taken, and the table is numpy's, value for value."""
+    """On data with nothing to refuse, the checks are read off one GROUP BY (after a look at the first rows and, unless
+    they show scores on a grid, a query of the lowest and highest score): the checked path is never taken, and the
+    table is numpy's, value for value."""
     import ibis
 
     rng = np.random.default_rng(5)
@@ -287,8 +288,30 @@ def test_clean_data_are_counted_in_one_pass_with_the_numpy_table(referrals, monk
     same(expected, got)
     assert got.notes == expected.notes
     passes = {"grid": 2, "whole-numbers": 2, "float-outcome": 2, "text-outcome": 2, "bool-flag": 2, "no-score": 1,
-              "wide-continuous": 2, "continuous": 3}[shape]
-    assert len(sent) == passes
+              "wide-continuous": 3, "continuous": 4}[shape]
+    assert len(sent) == passes  # grid scores: a look at the first rows, then one GROUP BY of the scores as they are
+
+
+@pytest.mark.parametrize("cap", [50, C.RAW_CELLS])
+def test_scores_on_a_grid_only_at_first_are_still_counted_exactly(referrals, monkeypatch, cap):
+    """Scores whose first rows are on a grid of few values but whose later rows are continuous: grouped as they are
+    they would make about one cell per row; past the bound on cells they are bucketed as before, and either way the
+    table is numpy's, value for value."""
+    import ibis
+
+    df = referrals.copy()
+    later = np.arange(len(df)) >= C.SAMPLE_ROWS
+    df.loc[later, "risk_score"] = np.random.default_rng(3).uniform(0, 1, int(later.sum()))
+    ask = dict(score="risk_score", outcome="re_referred", group=["deprivation", "area"], threshold=0.3)
+    expected = count_rows(df, **ask)
+    monkeypatch.setattr(C, "RAW_CELLS", cap)
+    monkeypatch.setattr(C, "_count_table_checked", lambda *a, **k: pytest.fail("the checked path was taken"))
+    sent = _queries(monkeypatch)
+    got = count_table(ibis.memtable(df), **ask)
+    same(expected, got)
+    assert got.notes == expected.notes
+    assert not expected.score_exact
+    assert len(sent) == (5 if cap == 50 else 3)  # the look, the capped GROUP BY, (min/max, buckets,) bands
 
 
 @st.composite

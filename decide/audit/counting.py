@@ -635,6 +635,30 @@ def _codes(col):
                       else_=-1)
 
 
+#: How many of the first rows are looked at to decide whether the scores can be grouped as they are.
+SAMPLE_ROWS = 10_000
+#: More cells than this from grouping the scores as they are: not few values after all (the look at the first rows
+#: misled); the scores are then bucketed as before. A bound, so that such scores never come back one per row.
+RAW_CELLS = 500_000
+
+
+def _on_a_grid(values: np.ndarray, max_bins: int) -> bool:
+    """Whether these distinct scores lie on a decimal grid that :func:`_score_bins` would count exactly."""
+    lo, hi = float(values.min()), float(values.max())
+    finest = _finest_decimals(lo, hi, max_bins)
+    if finest is None or values.size > max(max_bins, 2001):
+        return False
+    return _grid_from_buckets(pd.DataFrame({"s_lo": values, "s_hi": values}), lo, hi, max_bins, finest) is not None
+
+
+def _raw_cells(table, cols: dict, s) -> pd.DataFrame | None:
+    """One ``GROUP BY`` of (groups, outcome code, flag code, score as it is) with each cell's row count; None when
+    there are more than :data:`RAW_CELLS` cells (the scores are not few values: bucket them instead)."""
+    work = table.select(s=s, **cols)
+    cells = work.group_by(list(cols) + ["s"]).aggregate(n=work.count()).limit(RAW_CELLS).execute()
+    return None if len(cells) >= RAW_CELLS else cells
+
+
 def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_range, drop_missing, max_bins,
                     source) -> Counts | None:
     """The count table from one ``GROUP BY`` of (groups, outcome code, flag, score bucket), with each cell's row
@@ -652,9 +676,42 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
     groups = list(group)
     lo_s = hi_s = None
     finest = None
+    raw = None
+    cols = {f"g{i}": (ibis.ifelse(table[g].isnan(), ibis.null(table[g].type()), table[g])
+                      if table[g].type().is_floating() else table[g]) for i, g in enumerate(groups)}
+    cols["y"] = _codes(table[outcome])
+    if flag is not None:
+        cols["f"] = _codes(table[flag])
     if score is not None:
         s = table[score].cast("float64")
-        rng = table.aggregate(lo=s.min(), hi=s.max()).execute()  # DuckDB reads these off a Parquet file's statistics
+        # A look at the first rows: scores there on a grid of few values are grouped as they are (no bucket to
+        # compute, no lowest and highest per cell: each cell's score is its key), so far fewer steps per row.
+        first = table.select(s=s).limit(SAMPLE_ROWS).execute()["s"].to_numpy(dtype=float, na_value=np.nan)
+        seen = first[np.isfinite(first)]
+        whole = first.size < SAMPLE_ROWS  # the look saw every row
+        if whole and not seen.size:
+            return None  # no finite score at all: refused by the checks
+        if seen.size and _on_a_grid(np.unique(seen), max_bins):
+            raw = _raw_cells(table, cols, s)
+    if raw is not None:
+        cells = raw
+        keyed = cells["s"].to_numpy(dtype=float, na_value=np.nan)
+        if not np.isfinite(keyed).all():
+            return None  # an empty value (or a score that is not a finite number): refused or left out
+        lo_s, hi_s = float(keyed.min()), float(keyed.max())
+        if score_range is not None and (lo_s < score_range[0] or hi_s > score_range[1]):
+            return None
+        finest = _finest_decimals(lo_s, hi_s, max_bins)
+        cells = cells.assign(s_lo=keyed, s_hi=keyed,
+                             b=np.rint(keyed * 10.0 ** finest) if finest is not None else np.zeros(keyed.size))
+        flagged = ibis.ifelse(s >= threshold, 1, 0) if threshold is not None else None
+        keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
+        fraction = None
+    elif score is not None:
+        if whole:
+            rng = pd.DataFrame({"lo": [seen.min()], "hi": [seen.max()]})
+        else:  # DuckDB reads these off a Parquet file's statistics
+            rng = table.aggregate(lo=s.min(), hi=s.max()).execute()
         lo_s, hi_s = rng["lo"].iloc[0], rng["hi"].iloc[0]
         if not all(v is not None and np.isfinite(v) for v in (lo_s, hi_s)):  # NaN sorts above infinity on the engines
             big = ibis.literal(float("inf"))
@@ -676,28 +733,24 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
         else:
             codes, band_scores, fraction = _bins(s, lo_s, hi_s, max_bins)
             bucket = ibis.cases((inside, codes))
-    cols = {f"g{i}": (ibis.ifelse(table[g].isnan(), ibis.null(table[g].type()), table[g])
-                      if table[g].type().is_floating() else table[g]) for i, g in enumerate(groups)}
-    cols["y"] = _codes(table[outcome])
-    flagged = ibis.ifelse(s >= threshold, 1, 0) if threshold is not None else None
-    if threshold is not None and finest is None:
-        cols["f"] = flagged  # on a grid, the flag is read off each bucket's lowest and highest score instead
-    elif flag is not None:
-        cols["f"] = _codes(table[flag])
-    if score is not None:
-        cols.update(b=bucket, s=s)
-        if fraction is not None:
-            cols["frac"] = ibis.cases((inside, fraction))
-    else:
-        cols["b"] = ibis.literal(0).cast("int64")
-    work = table.select(**cols)
-    keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
-    sums = dict(n=work.count())
-    if score is not None:
-        sums.update(s_lo=work.s.min(), s_hi=work.s.max())
-        if fraction is not None:
-            sums["frac"] = work.frac.sum()
-    cells = work.group_by([k for k in keys if k in cols]).aggregate(**sums).execute()
+    if raw is None:
+        flagged = ibis.ifelse(s >= threshold, 1, 0) if threshold is not None else None
+        if threshold is not None and finest is None:
+            cols["f"] = flagged  # on a grid, the flag is read off each bucket's lowest and highest score instead
+        if score is not None:
+            cols.update(b=bucket, s=s)
+            if fraction is not None:
+                cols["frac"] = ibis.cases((inside, fraction))
+        else:
+            cols["b"] = ibis.literal(0).cast("int64")
+        work = table.select(**cols)
+        keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
+        sums = dict(n=work.count())
+        if score is not None:
+            sums.update(s_lo=work.s.min(), s_hi=work.s.max())
+            if fraction is not None:
+                sums["frac"] = work.frac.sum()
+        cells = work.group_by([k for k in keys if k in cols]).aggregate(**sums).execute()
 
     n = cells["n"].to_numpy(dtype=np.int64)
     rows = int(n.sum())
@@ -727,8 +780,8 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
     exact, continuous, got = True, False, cells
     if score is None:
         bin_scores = np.array([np.nan])
-    elif finest is not None:
-        grid = _grid_from_buckets(cells, lo_s, hi_s, max_bins, finest)
+    elif finest is not None or (raw is not None and lo_s != hi_s):
+        grid = _grid_from_buckets(cells, lo_s, hi_s, max_bins, finest) if finest is not None else None
         if grid is not None:
             if split:
                 return None  # scores on a grid that the threshold cuts inside one bucket: the checked path flags rows
