@@ -602,8 +602,6 @@ def count_table(table, *, score: str | None, outcome: str, group, threshold: flo
     """
     groups = [group] if isinstance(group, str) else list(group)
     source = source or "table"
-    if not groups:
-        raise DecideError("name at least one group column (--group COLUMN)")
     threshold, score_range = _check_request(list(table.columns), source, score=score, outcome=outcome, groups=groups,
                                             threshold=threshold, flag=flag, score_range=score_range)
     options = dict(score=score, outcome=outcome, group=groups, threshold=threshold, flag=flag,
@@ -830,8 +828,6 @@ def _count_table_checked(table, *, score: str | None, outcome: str, group, thres
 
     groups = [group] if isinstance(group, str) else list(group)
     source = source or "table"
-    if not groups:
-        raise DecideError("name at least one group column (--group COLUMN)")
     threshold, score_range = _check_request(list(table.columns), source, score=score, outcome=outcome, groups=groups,
                                             threshold=threshold, flag=flag, score_range=score_range)
     yp = _binary_parts(table, outcome)
