@@ -335,7 +335,7 @@ def faulty_frames(draw):
             s[i] = -0.2
         df["s"] = s
         if fault in ("outcome 2", "empty outcome"):  # one type per column, as a file's column has
-            y = df["y"].map(lambda v: int(v) if not isinstance(v, str) else int(v == "Yes")).astype("Int64")
+            y = df["y"].map(lambda v: pd.NA if pd.isna(v) else int(v) if not isinstance(v, str) else int(v == "Yes")).astype("Int64")
             df["y"] = y.where(df.index != i, 2 if fault == "outcome 2" else pd.NA)
         elif fault == "constant outcome":
             df["y"] = 1
