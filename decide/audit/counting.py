@@ -7,11 +7,11 @@ where it lives (DuckDB, PostgreSQL, Spark), with every check done as a query; bo
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from decide.audit.common import MISSING_GROUP, _NOT_FINITE_TEXT, _listing, _suggest, _where
 from decide.errors import DecideError
@@ -24,8 +24,10 @@ _TRUE = {"1", "1.0", "true", "t", "yes", "y"}
 _FALSE = {"0", "0.0", "false", "f", "no", "n"}
 
 
-def _binary(values: pd.Series, column: str, where_, drop_missing: bool, notes: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+def _binary(values: "pd.Series", column: str, where_, drop_missing: bool, notes: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
     """A 0/1 column as int8, and a mask of missing rows (None when there are none)."""
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
         return values.to_numpy(dtype=np.int8), None
     if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:  # the common, fast case
@@ -61,7 +63,9 @@ def _binary(values: pd.Series, column: str, where_, drop_missing: bool, notes: l
     return out, None
 
 
-def _scores(values: pd.Series, column: str, where_, score_range, drop_missing: bool, notes: list[str]):
+def _scores(values: "pd.Series", column: str, where_, score_range, drop_missing: bool, notes: list[str]):
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(values.dtype):
         raise DecideError(f"column '{column}' holds true/false values; pass it as --flag, not --score")
     if not pd.api.types.is_numeric_dtype(values.dtype):
@@ -184,10 +188,12 @@ class Counts:
     """The counts an audit works from, and what is known about how they were made.
 
     ``table`` has one row per (group columns..., score, flag, outcome) with ``n`` referrals and
-    ``score_sum`` (the sum of their scores, for the mean score in a calibration band).
+    ``score_sum`` (the sum of their scores, for the mean score in a calibration band). An engine's counts are
+    kept as numpy columns (``data``) and become a pandas table when first asked for: counting a file then never
+    loads pandas, which costs more to start than DuckDB's whole count of ten million rows.
     """
 
-    table: pd.DataFrame
+    data: object  # the table: a pandas DataFrame, or a dict of equal-length numpy columns until .table is asked for
     group_columns: list[str]
     score_exact: bool = True  # False when continuous scores were binned (AUC then has a tie bound)
     threshold: float | None = None
@@ -197,6 +203,14 @@ class Counts:
     source: str = "data"
     rows: int = 0
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def table(self) -> "pd.DataFrame":
+        if isinstance(self.data, dict):
+            import pandas as pd
+
+            self.data = pd.DataFrame(self.data)
+        return self.data
 
 
 def _check_request(columns: list[str], source: str, *, score, outcome, groups, threshold, flag, score_range):
@@ -234,7 +248,7 @@ def _check_request(columns: list[str], source: str, *, score, outcome, groups, t
     return threshold, score_range
 
 
-def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, threshold: float | None = None,
+def count_rows(data: "pd.DataFrame", *, score: str | None, outcome: str, group, threshold: float | None = None,
                flag: str | None = None, score_range=None, drop_missing: bool = False, max_bins: int = 1000,
                source: str | None = None) -> Counts:
     """Count referrals by group, score, flag and recorded outcome, in one ``np.bincount`` pass.
@@ -243,6 +257,8 @@ def count_rows(data: pd.DataFrame, *, score: str | None, outcome: str, group, th
     fairlearn's MetricFrame). The flag is ``score >= threshold``, or an existing 0/1 column. The
     input DataFrame is not modified.
     """
+    import pandas as pd
+
     groups = [group] if isinstance(group, str) else list(group)
     source = source or data.attrs.get("source", "data")
     line_offset = data.attrs.get("line_offset")
@@ -391,7 +407,8 @@ def count(data, *, score: str | None, outcome: str, group, threshold: float | No
     """
     options = dict(score=score, outcome=outcome, group=group, threshold=threshold, flag=flag, score_range=score_range,
                    drop_missing=drop_missing, max_bins=max_bins)
-    if isinstance(data, pd.DataFrame):
+    pandas = sys.modules.get("pandas")  # a DataFrame exists only once pandas is loaded: never load it to ask
+    if pandas is not None and isinstance(data, pandas.DataFrame):
         return count_rows(data, source=source, **options)
     import duckdb
 
@@ -453,9 +470,59 @@ def _engine_message(exc: Exception) -> str:
     return text[:400]
 
 
+def _fetch(expr) -> dict[str, np.ndarray]:
+    """Run an Ibis table expression on its engine and bring back its small result as numpy columns (an empty
+    value as None in a column of text, NaN in a column of numbers). On DuckDB the rows come back as Python tuples,
+    so counting a file never loads pandas; other engines go through Ibis's own ``execute``."""
+    schema = expr.schema()
+    backend = expr._find_backend(use_default=True)  # a table from Python (memtable) runs on the default DuckDB
+    plain = all(t.is_string() or t.is_integer() or t.is_floating() or t.is_boolean() for t in schema.types)
+    if backend.name == "duckdb" and plain and hasattr(backend, "_to_duckdb_relation"):
+        rows = backend._to_duckdb_relation(expr).fetchall()
+        columns = list(zip(*rows)) if rows else [()] * len(schema)
+        return {name: _column(values, _kind(dtype)) for (name, dtype), values in zip(schema.items(), columns)}
+    import pandas as pd
+
+    frame = expr.execute()
+    return {name: _column([None if pd.isna(v) else v for v in frame[name].tolist()], _kind(dtype))
+            for name, dtype in schema.items()}
+
+
+def _kind(dtype) -> str:
+    return "int" if dtype.is_integer() else "float" if dtype.is_floating() else "object"
+
+
+def _column(values, kind: str) -> np.ndarray:
+    """One fetched column: whole numbers as int64 (float with NaN when some are empty), real numbers as float,
+    anything else (text, true/false) as objects with None for empty."""
+    if kind == "int" and not any(v is None for v in values):
+        return np.array(values, dtype=np.int64)
+    if kind in ("int", "float"):
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _sum_cells(cells: dict, keys: list[str]) -> dict[str, np.ndarray]:
+    """The cells' ``n`` added up over equal keys (in the order each key first appears)."""
+    sums: dict = {}
+    for key, n in zip(zip(*(cells[k].tolist() for k in keys)), cells["n"].tolist()):
+        key = tuple(None if _missing(v) else v for v in key)
+        sums[key] = sums.get(key, 0) + n
+    out = {k: _column([key[i] for key in sums], "int" if k in ("b", "f", "y") else "object")
+           for i, k in enumerate(keys)}
+    out["n"] = np.array(list(sums.values()), dtype=np.int64)
+    return out
+
+
 def _examples(table, expr, where) -> list:
     """A few distinct example values of ``expr`` among the rows ``where`` holds (for a message)."""
-    got = table.filter(where).select(v=expr).distinct().limit(EXAMPLES).execute()["v"]
+    got = _fetch(table.filter(where).select(v=expr).distinct().limit(EXAMPLES))["v"]
     return sorted(got.tolist(), key=str)
 
 
@@ -512,7 +579,7 @@ def _finest_decimals(lo: float, hi: float, max_bins: int) -> int | None:
     return last
 
 
-def _grid_from_buckets(cells: pd.DataFrame, lo: float, hi: float, max_bins: int, finest: int):
+def _grid_from_buckets(cells: dict, lo: float, hi: float, max_bins: int, finest: int):
     """Decide the score grid exactly as :func:`_score_bins` does, from cells that hold each bucket's lowest and
     highest score (a bucket: the scores that round to one value at ``finest`` decimals, by group, flag and outcome).
 
@@ -521,8 +588,8 @@ def _grid_from_buckets(cells: pd.DataFrame, lo: float, hi: float, max_bins: int,
     on that grid), so the largest distance over every row is found from the two ends of every bucket, with the same
     arithmetic numpy uses. Returns (bin code of each cell, bin scores) or None when the scores are on no grid.
     """
-    low = cells["s_lo"].to_numpy(dtype=float)
-    high = cells["s_hi"].to_numpy(dtype=float)
+    low = np.asarray(cells["s_lo"], dtype=float)
+    high = np.asarray(cells["s_hi"], dtype=float)
     for decimals in range(0, finest + 1):
         scale = 10.0 ** decimals
         tol = 1e-6 * max(1.0, abs(lo) * scale, abs(hi) * scale)
@@ -646,15 +713,15 @@ def _on_a_grid(values: np.ndarray, max_bins: int) -> bool:
     finest = _finest_decimals(lo, hi, max_bins)
     if finest is None or values.size > max(max_bins, 2001):
         return False
-    return _grid_from_buckets(pd.DataFrame({"s_lo": values, "s_hi": values}), lo, hi, max_bins, finest) is not None
+    return _grid_from_buckets({"s_lo": values, "s_hi": values}, lo, hi, max_bins, finest) is not None
 
 
-def _raw_cells(table, cols: dict, s) -> pd.DataFrame | None:
+def _raw_cells(table, cols: dict, s) -> dict | None:
     """One ``GROUP BY`` of (groups, outcome code, flag code, score as it is) with each cell's row count; None when
     there are more than :data:`RAW_CELLS` cells (the scores are not few values: bucket them instead)."""
     work = table.select(s=s, **cols)
-    cells = work.group_by(list(cols) + ["s"]).aggregate(n=work.count()).limit(RAW_CELLS).execute()
-    return None if len(cells) >= RAW_CELLS else cells
+    cells = _fetch(work.group_by(list(cols) + ["s"]).aggregate(n=work.count()).limit(RAW_CELLS))
+    return None if len(cells["n"]) >= RAW_CELLS else cells
 
 
 def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_range, drop_missing, max_bins,
@@ -684,7 +751,7 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
         s = table[score].cast("float64")
         # A look at the first rows: scores there on a grid of few values are grouped as they are (no bucket to
         # compute, no lowest and highest per cell: each cell's score is its key), so far fewer steps per row.
-        first = table.select(s=s).limit(SAMPLE_ROWS).execute()["s"].to_numpy(dtype=float, na_value=np.nan)
+        first = _fetch(table.select(s=s).limit(SAMPLE_ROWS))["s"].astype(float)
         seen = first[np.isfinite(first)]
         whole = first.size < SAMPLE_ROWS  # the look saw every row
         if whole and not seen.size:
@@ -693,30 +760,30 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
             raw = _raw_cells(table, cols, s)
     if raw is not None:
         cells = raw
-        keyed = cells["s"].to_numpy(dtype=float, na_value=np.nan)
+        keyed = cells["s"].astype(float)
         if not np.isfinite(keyed).all():
             return None  # an empty value (or a score that is not a finite number): refused or left out
         lo_s, hi_s = float(keyed.min()), float(keyed.max())
         if score_range is not None and (lo_s < score_range[0] or hi_s > score_range[1]):
             return None
         finest = _finest_decimals(lo_s, hi_s, max_bins)
-        cells = cells.assign(s_lo=keyed, s_hi=keyed,
+        cells = dict(cells, s_lo=keyed, s_hi=keyed,
                              b=np.rint(keyed * 10.0 ** finest) if finest is not None else np.zeros(keyed.size))
         flagged = ibis.ifelse(s >= threshold, 1, 0) if threshold is not None else None
         keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
         fraction = None
     elif score is not None:
         if whole:
-            rng = pd.DataFrame({"lo": [seen.min()], "hi": [seen.max()]})
+            rng = {"lo": [seen.min()], "hi": [seen.max()]}
         else:  # DuckDB reads these off a Parquet file's statistics
-            rng = table.aggregate(lo=s.min(), hi=s.max()).execute()
-        lo_s, hi_s = rng["lo"].iloc[0], rng["hi"].iloc[0]
+            rng = _fetch(table.aggregate(lo=s.min(), hi=s.max()))
+        lo_s, hi_s = rng["lo"][0], rng["hi"][0]
         if not all(v is not None and np.isfinite(v) for v in (lo_s, hi_s)):  # NaN sorts above infinity on the engines
             big = ibis.literal(float("inf"))
             finite = table.filter((s < big) & (s > -big)).select(s=s)
-            rng = finite.aggregate(lo=finite.s.min(), hi=finite.s.max()).execute()
-            lo_s, hi_s = rng["lo"].iloc[0], rng["hi"].iloc[0]
-        if lo_s is None or hi_s is None or pd.isna(lo_s) or pd.isna(hi_s):
+            rng = _fetch(finite.aggregate(lo=finite.s.min(), hi=finite.s.max()))
+            lo_s, hi_s = rng["lo"][0], rng["hi"][0]
+        if _missing(lo_s) or _missing(hi_s):
             return None  # no finite score at all: refused by the checks
         lo_s, hi_s = float(lo_s), float(hi_s)
         if score_range is not None and (lo_s < score_range[0] or hi_s > score_range[1]):
@@ -748,32 +815,30 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
             sums.update(s_lo=work.s.min(), s_hi=work.s.max())
             if fraction is not None:
                 sums["frac"] = work.frac.sum()
-        cells = work.group_by([k for k in keys if k in cols]).aggregate(**sums).execute()
+        cells = _fetch(work.group_by([k for k in keys if k in cols]).aggregate(**sums))
 
-    n = cells["n"].to_numpy(dtype=np.int64)
+    n = cells["n"].astype(np.int64)
     rows = int(n.sum())
     if rows == 0:
         return None
     split = False
     if "f" not in cells:  # scores rounded on a grid: a bucket is flagged when its scores are at the threshold or above
-        low, high = cells["s_lo"].to_numpy(dtype=float), cells["s_hi"].to_numpy(dtype=float)
+        low, high = cells["s_lo"].astype(float), cells["s_hi"].astype(float)
         split = bool(((low < threshold) & (high >= threshold)).any())  # a bucket the threshold cuts
         cells["f"] = np.where(low >= threshold, 1, 0)
     for key in ("b", "f", "y"):
-        if cells[key].isna().any():
+        if not np.isfinite(cells[key].astype(float)).all():
             return None  # an empty value (or a score that is not a finite number): refused or left out
-    if not np.isfinite(cells["b"].to_numpy(dtype=float)).all():
-        return None  # a score that is not a finite number
-    cells["b"] = cells["b"].to_numpy(dtype=float).astype(np.int64)
-    y, f = cells["y"].to_numpy(dtype=np.int64), cells["f"].to_numpy(dtype=np.int64)
+    cells["b"] = cells["b"].astype(float).astype(np.int64)
+    y, f = cells["y"].astype(np.int64), cells["f"].astype(np.int64)
     if not (np.isin(y, (0, 1)).all() and np.isin(f, (0, 1)).all()):
         return None
     if score is not None and score_range is None and not (lo_s >= 0 and hi_s <= 1):
-        low, high = cells["s_lo"].to_numpy(dtype=float), cells["s_hi"].to_numpy(dtype=float)
+        low, high = cells["s_lo"].astype(float), cells["s_hi"].astype(float)
         surely_out = (high < 0) | (low > 1)
         if (rows - int(n[surely_out].sum())) / rows >= PROBABILITY_LIKE:
             return None  # perhaps probability-like with errors: the checks decide and word it
-    cells = cells.assign(y=y, f=f)
+    cells = dict(cells, y=y, f=f)
     # The table: from the cells, or (scores on no grid) from a second GROUP BY that cuts them into bands.
     exact, continuous, got = True, False, cells
     if score is None:
@@ -784,20 +849,20 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
             if split:
                 return None  # scores on a grid that the threshold cuts inside one bucket: the checked path flags rows
             codes, bin_scores = grid
-            got = cells.assign(b=codes).groupby(keys, dropna=False, sort=False, as_index=False)["n"].sum()
+            got = _sum_cells(dict(cells, b=codes), keys)
         else:
             codes, bin_scores, fraction = _bins(s, lo_s, hi_s, max_bins)
             bands = {k: v for k, v in cols.items() if k not in ("b", "s")}
             if threshold is not None:
                 bands["f"] = flagged
             work = table.select(b=codes, frac=fraction, **bands)
-            got = work.group_by(keys).aggregate(n=work.count(), frac=work.frac.sum()).execute()
+            got = _fetch(work.group_by(keys).aggregate(n=work.count(), frac=work.frac.sum()))
             exact, continuous = False, True
     elif lo_s == hi_s:
         bin_scores = np.array([lo_s])
     else:
         bin_scores, exact, continuous = band_scores, False, True
-    f_sum = int(got["n"].to_numpy(dtype=np.int64)[got["f"].to_numpy(dtype=np.int64) == 1].sum())
+    f_sum = int(got["n"].astype(np.int64)[got["f"].astype(np.int64) == 1].sum())
     y_sum = int(n[y == 1].sum())
     notes: list[str] = []
     if threshold is not None:
@@ -861,7 +926,8 @@ def _count_table_checked(table, *, score: str | None, outcome: str, group, thres
             agg["s_not_number"] = many("s_not_number")
         if threshold is not None:
             agg["t_sum"] = pr.count(where=pr.kept & (pr.s >= threshold))
-    st = pr.aggregate(**agg).execute().iloc[0].map(lambda v: 0 if v is None or (isinstance(v, float) and v != v) else v)
+    st = {k: 0 if _missing(v[0]) else v[0].item() if hasattr(v[0], "item") else v[0]
+          for k, v in _fetch(pr.aggregate(**agg)).items()}
 
     rows, n_kept, y_sum = int(st["rows"]), int(st["kept"]), int(st["y_sum"] or 0)
     if rows == 0:
@@ -927,11 +993,11 @@ def _count_table_checked(table, *, score: str | None, outcome: str, group, thres
     if sp and finest is not None:
         # One GROUP BY of the scores rounded to the finest grid that could fit: few buckets, however many rows.
         work = source_rows.select(b=(sp["value"] * 10.0 ** finest).round(0).cast("int64"), s=sp["value"], **base)
-        cells = work.group_by(keys).aggregate(n=work.count(), s_lo=work.s.min(), s_hi=work.s.max()).execute()
+        cells = _fetch(work.group_by(keys).aggregate(n=work.count(), s_lo=work.s.min(), s_hi=work.s.max()))
         grid = _grid_from_buckets(cells, lo_s, hi_s, max_bins, finest)
         if grid is not None:
             codes, bin_scores = grid
-            got = cells.assign(b=codes).groupby(keys, dropna=False, sort=False, as_index=False)["n"].sum()
+            got = _sum_cells(dict(cells, b=codes), keys)
             return _assemble(got, groups, bin_scores, True, False, lo_s, hi_s, max_bins, True, threshold, flag, score,
                              outcome, source, n_kept, notes)
     fraction = None
@@ -950,44 +1016,44 @@ def _count_table_checked(table, *, score: str | None, outcome: str, group, thres
     sums = dict(n=work.count())
     if fraction is not None:
         sums["frac"] = work.frac.sum()
-    got = work.group_by(keys).aggregate(**sums).execute()
+    got = _fetch(work.group_by(keys).aggregate(**sums))
     return _assemble(got, groups, bin_scores, exact, fraction is not None, lo_s if sp else 0.0, hi_s if sp else 0.0,
                      max_bins, sp is not None, threshold, flag, score, outcome, source, n_kept, notes)
 
 
-def _assemble(got: pd.DataFrame, groups, bin_scores, exact, continuous, lo, hi, max_bins, has_score, threshold, flag,
+def _assemble(got: dict, groups, bin_scores, exact, continuous, lo, hi, max_bins, has_score, threshold, flag,
               score, outcome, source, kept, notes) -> Counts:
     """The engine's grouped counts as the same table, in the same order, as :func:`count_rows` makes."""
     order, values = [], []
     for i, col in enumerate(groups):
-        raw = got[f"g{i}"]
-        present = raw.dropna().unique()
+        raw = got[f"g{i}"].tolist()
+        present = list(dict.fromkeys(v for v in raw if not _missing(v)))
         uniques = [str(u) for u in sorted(present)]
         broken = [u for u in uniques if _NOT_FINITE_TEXT.match(u)]
         if broken:
             raise DecideError(f"column '{col}' holds {_listing(broken)} as a group (in {source}): that is a number that "
                               "is not finite, usually left by a broken export, not a group's name; fix or rename it")
         code_of = {v: j for j, v in enumerate(sorted(present))}
-        codes = np.array([code_of[v] if not pd.isna(v) else len(uniques) for v in raw], dtype=np.int64)
+        codes = np.array([len(uniques) if _missing(v) else code_of[v] for v in raw], dtype=np.int64)
         if (codes == len(uniques)).any():
-            empty = int(got.loc[codes == len(uniques), "n"].sum())
+            empty = int(np.asarray(got["n"], dtype=np.int64)[codes == len(uniques)].sum())
             notes.append(f"column '{col}' is empty in {empty} row(s) (in {source}); "
                          f"they are kept as their own group, '{MISSING_GROUP}'")
             uniques.append(MISSING_GROUP)
         order.append(codes)
         values.append(uniques)
-    bins = got["b"].to_numpy(dtype=np.int64)
-    f = got["f"].to_numpy(dtype=np.int64)
-    y = got["y"].to_numpy(dtype=np.int64)
+    bins = np.asarray(got["b"]).astype(np.int64)
+    f = np.asarray(got["f"]).astype(np.int64)
+    y = np.asarray(got["y"]).astype(np.int64)
     sort = np.lexsort([y, f, bins, *reversed(order)])
-    n = got["n"].to_numpy(dtype=np.int64)[sort]
+    n = np.asarray(got["n"]).astype(np.int64)[sort]
     table = {col: np.asarray(vals, dtype=object)[codes[sort]] for col, vals, codes in zip(groups, values, order)}
     bi = bins[sort]
-    fraction = got["frac"].to_numpy(dtype=np.int64)[sort] if continuous else None
+    fraction = np.asarray(got["frac"]).astype(np.int64)[sort] if continuous else None
     table.update(score=bin_scores[bi], flag=f[sort].astype(np.int8), outcome=y[sort].astype(np.int8), n=n,
                  score_sum=_score_sums(n, bi, bin_scores, fraction, has_score, exact, lo, max_bins, hi))
     if not exact:
         notes.append(f"scores are continuous: they were counted in {len(bin_scores)} equal-width bands of the score for "
                      "the AUC and calibration (the AUC's possible error from this is reported)")
-    return Counts(pd.DataFrame(table), groups, score_exact=exact, threshold=threshold, flag_column=flag,
+    return Counts(table, groups, score_exact=exact, threshold=threshold, flag_column=flag,
                   score_column=score, outcome_column=outcome, source=source, rows=kept, notes=notes)

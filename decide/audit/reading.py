@@ -12,7 +12,6 @@ import itertools
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from decide.audit.common import _NA_TEXT, _listing, _suggest
 from decide.errors import DecideError
@@ -78,7 +77,7 @@ def _check_header(path, names: list[str], columns, optional=()) -> None:
 
 
 def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str | None = None,
-                   string_columns=(), optional=(), notes: list[str] | None = None) -> pd.DataFrame:
+                   string_columns=(), optional=(), notes: list[str] | None = None) -> "pd.DataFrame":
     """Read the columns an audit needs from a CSV file, with errors that say what to fix.
 
     The file is only ever opened for reading. ``delimiter=None`` detects comma, semicolon, tab or
@@ -87,6 +86,8 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
     ``01`` keep their leading zero; ``optional`` columns are read when present. Returns a DataFrame whose index is the data row number
     (0 = the line after the header).
     """
+    import pandas as pd
+
     path = Path(path)
     notes = notes if notes is not None else []
     delimiter, enc, _ = _sniff_csv(path, delimiter, encoding, notes)
@@ -191,7 +192,9 @@ def connect():
     CSV files in parallel and keeps only the columns a query uses."""
     import ibis
 
-    return ibis.duckdb.connect()
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET enable_progress_bar = false")  # its bar would be drawn over the command's own output
+    return con
 
 
 def file_paths(source) -> list[Path]:
@@ -264,6 +267,7 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
     if encoding is not None and encoding.lower().replace("_", "-") not in _UTF8:
         # DuckDB reads UTF-8 only (without downloading an extension): other encodings go through pandas.
         import ibis
+        import pandas as pd
 
         frames = [read_referrals(p, columns, delimiter=delimiter, encoding=encoding, string_columns=string_columns,
                                  notes=notes) for p in paths]
