@@ -415,3 +415,17 @@ def test_bad_settings():
         a.label_bias({"Z": (1, 2)})
     with pytest.raises(DecideError, match="0 < LOW <= HIGH"):
         a.label_bias({"B": (2, 1)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(q=st.floats(1e-6, 1 - 1e-6), a=st.floats(0.5, 1e7), b=st.floats(0.5, 1e7))
+def test_beta_quantile_is_scipy_stats_beta_ppf_bit_for_bit(q, a, b):
+    """The audit's intervals come from scipy.special.betaincinv (light to load) and must be exactly what
+    scipy.stats.beta.ppf gives, which they always were."""
+    from decide.audit.rates import beta_quantile
+
+    want = stats.beta.ppf(q, a, b)
+    got = beta_quantile(q, a, b)
+    assert got == want or (np.isnan(got) and np.isnan(want))
+    qs = np.array([q, 0.05, 0.95, 0.025, 0.975])
+    np.testing.assert_array_equal(beta_quantile(qs, a + np.arange(5), b), stats.beta.ppf(qs, a + np.arange(5), b))

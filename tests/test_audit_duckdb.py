@@ -173,6 +173,36 @@ def test_counting_a_file_does_not_load_pandas(parquet_files):
         assert run.stdout.strip() == "[]", (data, run.stdout)
 
 
+@pytest.mark.parametrize("shape", ["grid", "continuous", "grid at first only", "no score"])
+def test_a_csv_file_is_parsed_into_the_engine_only_when_the_counting_needs_several_passes(referrals, tmp_path,
+                                                                                          monkeypatch, shape):
+    """Clean scores on a grid are counted in one pass straight from the text (parsing is most of a pass); scores
+    that need more passes are parsed once into DuckDB's own columns first. Either way numpy's table, value for
+    value."""
+    from decide.audit import reading
+
+    df = referrals.copy()
+    ask = dict(score="risk_score", outcome="re_referred", group=["deprivation", "area"], threshold=0.3)
+    rng = np.random.default_rng(11)
+    if shape == "continuous":
+        df["risk_score"] = rng.uniform(0, 1, len(df))
+    elif shape == "grid at first only":
+        later = np.arange(len(df)) >= C.SAMPLE_ROWS
+        df.loc[later, "risk_score"] = rng.uniform(0, 1, int(later.sum()))
+        monkeypatch.setattr(C, "RAW_CELLS", 50)
+    elif shape == "no score":
+        ask.update(score=None, threshold=None, flag="investigated")
+    path = tmp_path / "referrals.csv"
+    df.to_csv(path, index=False)
+    expected = count_rows(read_referrals(path, COLUMNS, string_columns=["area", "deprivation"]), **ask)
+    made, parse = [], reading.parsed
+    monkeypatch.setattr(reading, "parsed", lambda table: made.append(1) or parse(table))
+    got = count(str(path), **ask)
+    same(expected, got)
+    assert got.notes == expected.notes
+    assert len(made) == {"grid": 0, "no score": 0, "continuous": 1, "grid at first only": 1}[shape]
+
+
 def parquet(tmp_path, df, name="r.parquet") -> str:
     path = tmp_path / name
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)

@@ -412,7 +412,7 @@ def count(data, *, score: str | None, outcome: str, group, threshold: float | No
         return count_rows(data, source=source, **options)
     import duckdb
 
-    from decide.audit.reading import file_kind, file_paths, open_table, read_referrals
+    from decide.audit.reading import file_kind, file_paths, open_table, parsed, read_by_engine, read_referrals
 
     groups = [group] if isinstance(group, str) else list(group)
     needed = [c for c in [score, outcome, flag, *groups] if c]
@@ -431,9 +431,13 @@ def count(data, *, score: str | None, outcome: str, group, threshold: float | No
 
     def on_engine(as_text: bool) -> Counts:
         notes: list[str] = []
+        csv_files = bool(paths) and file_kind(paths[0]) == "csv"
         table, label = open_table(data, needed, delimiter=delimiter, encoding=encoding, string_columns=groups,
-                                  notes=notes, as_text=as_text)
-        counts = count_table(table, source=source or label, **options)
+                                  notes=notes, as_text=as_text, parse_once=not csv_files)
+        # CSV: one pass straight from the text (clean scores on a grid need no more); parsed once only when the
+        # counting needs several passes.
+        again = _once(lambda: parsed(table)) if csv_files and read_by_engine(encoding) else None
+        counts = count_table(table, source=source or label, reread=again, **options)
         counts.notes[:0] = notes
         return counts
 
@@ -455,6 +459,18 @@ def count(data, *, score: str | None, outcome: str, group, threshold: float | No
         what = "CSV" if paths and file_kind(paths[0]) == "csv" else "table"
         refusal = DecideError(f"{source or data}: not a well-formed {what}: {_engine_message(exc)}")
         return by_lines(refusal)
+
+
+def _once(make):
+    """``make`` called the first time it is asked for, and the same result after."""
+    made = []
+
+    def get():
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return get
 
 
 #: A CSV file up to this size that the engine refuses is read again whole, to name the lines at fault.
@@ -656,7 +672,7 @@ def _refuse_score(table, column, parts, st, score_range, drop_missing, rows, sou
 
 def count_table(table, *, score: str | None, outcome: str, group, threshold: float | None = None,
                 flag: str | None = None, score_range=None, drop_missing: bool = False, max_bins: int = 1000,
-                source: str | None = None) -> Counts:
+                source: str | None = None, reread=None) -> Counts:
     """Count referrals by group, score, flag and recorded outcome inside the engine that holds them.
 
     ``table`` is an Ibis table on any backend (DuckDB, PostgreSQL, Spark...). Clean data take one pass
@@ -666,6 +682,9 @@ def count_table(table, *, score: str | None, outcome: str, group, threshold: flo
     check undecided, the rows are checked again one test at a time (:func:`_count_table_checked`), which
     gives the message and, for data it accepts, the same table. No row comes back to Python. The result
     is the table :func:`count_rows` makes from the same rows, value for value.
+
+    ``reread``, when given, returns the same rows in a form cheaper to read again (a CSV file parsed once into
+    the engine's own columns); it is called only when the counting needs more than one pass.
     """
     groups = [group] if isinstance(group, str) else list(group)
     source = source or "table"
@@ -676,10 +695,10 @@ def count_table(table, *, score: str | None, outcome: str, group, threshold: flo
     if score is not None and table[score].type().is_boolean():
         raise DecideError(f"column '{score}' holds true/false values; pass it as --flag, not --score")
     if score is None or table[score].type().is_numeric():
-        counts = _count_one_pass(table, **options)
+        counts = _count_one_pass(table, reread=reread, **options)
         if counts is not None:
             return counts
-    return _count_table_checked(table, **options)
+    return _count_table_checked(reread() if reread is not None else table, **options)
 
 
 def _codes(col):
@@ -725,7 +744,7 @@ def _raw_cells(table, cols: dict, s) -> dict | None:
 
 
 def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_range, drop_missing, max_bins,
-                    source) -> Counts | None:
+                    source, reread=None, grid_first: bool = True) -> Counts | None:
     """The count table from one ``GROUP BY`` of (groups, outcome code, flag, score bucket), with each cell's row
     count and lowest and highest score; None when the cells show something to refuse or leave out, or a check
     they cannot decide (then :func:`_count_table_checked` redoes the checks and words the message).
@@ -756,8 +775,13 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
         whole = first.size < SAMPLE_ROWS  # the look saw every row
         if whole and not seen.size:
             return None  # no finite score at all: refused by the checks
-        if seen.size and _on_a_grid(np.unique(seen), max_bins):
+        tried = grid_first and seen.size and _on_a_grid(np.unique(seen), max_bins)
+        if tried:
             raw = _raw_cells(table, cols, s)
+        if raw is None and reread is not None:  # more passes follow: over rows that are cheaper to read again
+            return _count_one_pass(reread(), score=score, outcome=outcome, group=group, threshold=threshold, flag=flag,
+                                   score_range=score_range, drop_missing=drop_missing, max_bins=max_bins,
+                                   source=source, grid_first=not tried)
     if raw is not None:
         cells = raw
         keyed = cells["s"].astype(float)

@@ -61,12 +61,23 @@ def rate_bounds(cells: np.ndarray, k_range: tuple[float, float], metric: str, gr
     ``splits=("proportional",)`` gives the narrower range under the assumption that mislabelling
     is unrelated to the flag.
     """
+    return _bounds_of_rates(cells, k_range, (metric,), grid, splits, extra_k)[metric]
+
+
+def _bounds_of_rates(cells: np.ndarray, k_range, metrics, grid: int = 61, splits=("low", "high"),
+                     extra_k=()) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """:func:`rate_bounds` of several rates at once: the cells are relabelled once per split and every rate is read
+    off them (the relabelling is most of the work, and the same for every rate)."""
     ks = np.unique(np.concatenate([_k_grid(*k_range, grid), np.asarray(extra_k, dtype=float)]))
     c = np.asarray(cells, dtype=float)[..., None, :]
-    vals = np.stack([_rate(relabel(c, ks, split=s), metric) for s in splits], axis=-1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a rate can be undefined at some k (no cases)
-        return np.nanmin(vals, axis=(-2, -1)), np.nanmax(vals, axis=(-2, -1))
+    relabelled = [relabel(c, ks, split=s) for s in splits]
+    out = {}
+    for metric in metrics:
+        vals = np.stack([_rate(r, metric) for r in relabelled], axis=-1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a rate can be undefined at some k (no cases)
+            out[metric] = np.nanmin(vals, axis=(-2, -1)), np.nanmax(vals, axis=(-2, -1))
+    return out
 
 
 @dataclass
@@ -107,10 +118,11 @@ def label_bias(audit: Audit, ranges=None, *, default=(0.8, 1.25), grid: int = 61
         # factor always agree (a k inside the stated range that makes parity possible is seen).
         tk = tipping.loc[tipping["group"] == g, ["factor_up", "factor_down"]].to_numpy().ravel()
         extra = tk[np.isfinite(tk) & (tk >= full[g][0]) & (tk <= full[g][1])]
+        point = _bounds_of_rates(cells[gi], full[g], LABEL_DEPENDENT, grid, extra_k=extra)
+        drawn = _bounds_of_rates(audit._joint[g], full[g], LABEL_DEPENDENT, grid, extra_k=extra)
+        unrelated = _bounds_of_rates(cells[gi], full[g], LABEL_DEPENDENT, grid, splits=("proportional",), extra_k=extra)
         for metric in LABEL_DEPENDENT:
-            lo, hi = rate_bounds(cells[gi], full[g], metric, grid, extra_k=extra)
-            dlo, dhi = rate_bounds(audit._joint[g], full[g], metric, grid, extra_k=extra)
-            ulo, uhi = rate_bounds(cells[gi], full[g], metric, grid, splits=("proportional",), extra_k=extra)
+            (lo, hi), (dlo, dhi), (ulo, uhi) = point[metric], drawn[metric], unrelated[metric]
             bounds[g, metric], bounds_d[g, metric] = (float(lo), float(hi)), (dlo, dhi)
             bounds_u[g, metric] = (float(ulo), float(uhi))
             rate_rows.append(dict(group=g, metric=metric, factor_low=full[g][0], factor_high=full[g][1],

@@ -230,7 +230,7 @@ def file_kind(path: Path) -> str:
 
 
 def open_table(source, columns, *, delimiter: str | None = None, encoding: str | None = None, string_columns=(),
-               notes: list[str] | None = None, con=None, as_text: bool = False):
+               notes: list[str] | None = None, con=None, as_text: bool = False, parse_once: bool = True):
     """The referrals as an Ibis table and a label for messages, without loading them.
 
     ``source`` is an Ibis table (used as it is, on its own engine), a pandas, polars or pyarrow table
@@ -240,6 +240,8 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
     detected from the header, the same texts taken as empty, ``string_columns`` read as text (group
     codes keep leading zeros; 'NA' stays a group's name). ``as_text`` reads every needed column of a
     CSV as text, so that values the type detection did not expect reach the audit's own checks.
+    ``parse_once=False`` leaves CSV files as files, parsed on every query: one pass over the rows then costs one
+    parse, and :func:`parsed` makes the engine's own copy when more passes are needed.
     """
     notes = notes if notes is not None else []
     if type(source).__module__.startswith("ibis."):
@@ -264,7 +266,7 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
         except Exception as exc:  # a damaged file, or not Parquet at all
             raise DecideError(f"{label}: not a readable Parquet file: {_first_line(exc)}") from None
         return _checked(table, columns, label), label
-    if encoding is not None and encoding.lower().replace("_", "-") not in _UTF8:
+    if not read_by_engine(encoding):
         # DuckDB reads UTF-8 only (without downloading an extension): other encodings go through pandas.
         import ibis
         import pandas as pd
@@ -296,9 +298,20 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
         elif as_text:
             col = _null_if_in(col, list(_NA_TEXT))
         cols[name] = col
-    # Parsing text is the slow part: parse once into the engine's own columns (only the needed ones), then
-    # count from those.
-    return con.create_table(f"referrals_{next(_TABLES)}", table.select(**cols), temp=True), label
+    table = table.select(**cols)
+    return (parsed(table) if parse_once else table), label
+
+
+def read_by_engine(encoding: str | None) -> bool:
+    """Whether DuckDB reads a CSV file in this encoding itself (UTF-8 only, without downloading an extension);
+    other encodings go through pandas."""
+    return encoding is None or encoding.lower().replace("_", "-") in _UTF8
+
+
+def parsed(table):
+    """The rows of a CSV file parsed once into the engine's own columns (only the needed ones), for counting that
+    takes several passes: parsing text is the slow part of each pass."""
+    return table._find_backend().create_table(f"referrals_{next(_TABLES)}", table, temp=True)
 
 
 def _null_if_in(col, values):
