@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import preliz as pz
 import xarray as xr
 
+from decide.distributions import Beta
 from decide.errors import DecideError, Problem
 
 #: Columns every evidence file must have, and what they mean.
@@ -317,7 +317,7 @@ class RatePrior:
     """
 
     label: str
-    distribution: object  # a preliz distribution (for plotting and summaries)
+    distribution: object  # a decide.distributions or preliz distribution (for plotting and summaries)
     method: str
     alpha: float | None = None
     beta: float | None = None
@@ -349,14 +349,14 @@ class RatePrior:
 
 def vague_prior() -> RatePrior:
     """Beta(1, 1): every rate from 0 to 1 equally plausible, worth two children. Lets the data speak."""
-    return RatePrior("vague: Beta(1, 1)", pz.Beta(1, 1), "uniform prior, every rate equally plausible", 1.0, 1.0)
+    return RatePrior("vague: Beta(1, 1)", Beta(1, 1), "uniform prior, every rate equally plausible", 1.0, 1.0)
 
 
 def beta_prior(alpha: float, beta: float, label: str | None = None) -> RatePrior:
     """A Beta prior given directly."""
     _argument("alpha", alpha, lo=0, hi=1e9, above=True)
     _argument("beta", beta, lo=0, hi=1e9, above=True)
-    return RatePrior(label or f"Beta({alpha:g}, {beta:g})", pz.Beta(alpha, beta), "Beta given directly", alpha, beta)
+    return RatePrior(label or f"Beta({alpha:g}, {beta:g})", Beta(alpha, beta), "Beta given directly", alpha, beta)
 
 
 def prior_from_judgement(dist, label: str = "judgement", convert: str = "auto") -> RatePrior:
@@ -377,10 +377,10 @@ def prior_from_judgement(dist, label: str = "judgement", convert: str = "auto") 
     if isinstance(dist, Fixed):
         raise DecideError(f"{label}: the judgement is a fixed number ({dist.value:g}); data cannot update a rate "
                           "judged to be known exactly. Give a range (low / likely / high) or a verbal likelihood.")
-    if isinstance(dist, pz.Beta):
+    if _is(dist, "Beta"):
         return RatePrior(label, dist, f"the judgement is Beta({dist.alpha:.3g}, {dist.beta:.3g}), used as it is",
                          float(dist.alpha), float(dist.beta))
-    if isinstance(dist, FixedMixture | pz.Mixture):
+    if isinstance(dist, FixedMixture) or _is(dist, "Mixture"):
         kind = "pooled judgement (mixture of several practitioners' distributions)"
         return _moment_matched(dist, label, kind)
     lower, upper = dist.support
@@ -392,6 +392,12 @@ def prior_from_judgement(dist, label: str = "judgement", convert: str = "auto") 
     return RatePrior(label, dist, f"the judgement is {dist}, exported to PyMC with preliz's to_pymc (shape kept)")
 
 
+def _is(dist, family: str) -> bool:
+    """Whether ``dist`` is of a preliz family by its class name: decide.distributions' light objects
+    and preliz's own both count (isinstance against preliz would mean loading it)."""
+    return type(dist).__name__ == family and hasattr(dist, "param_names")
+
+
 def _moment_matched(dist, label: str, kind: str) -> RatePrior:
     mean, var = _mean_var(dist)
     if not 0 < mean < 1 or not 0 < var < mean * (1 - mean):
@@ -399,7 +405,7 @@ def _moment_matched(dist, label: str, kind: str) -> RatePrior:
                           "the variance must be positive and below mean * (1 - mean)")
     k = mean * (1 - mean) / var - 1
     a, b = mean * k, (1 - mean) * k
-    return RatePrior(label, pz.Beta(a, b),
+    return RatePrior(label, Beta(a, b),
                      f"{kind} moment-matched to Beta({a:.3g}, {b:.3g}) (same mean {mean:.3f} and sd {var ** 0.5:.3f})",
                      float(a), float(b))
 
@@ -410,7 +416,7 @@ def _mean_var(dist) -> tuple[float, float]:
 
     if isinstance(dist, Fixed):
         return dist.value, 0.0
-    if isinstance(dist, FixedMixture | pz.Mixture):
+    if isinstance(dist, FixedMixture) or _is(dist, "Mixture"):
         parts = [_mean_var(d) for d in (dist.dists if isinstance(dist, FixedMixture) else dist.dist)]
         w = np.asarray(dist.weights, dtype=float)
         w = w / w.sum()

@@ -169,6 +169,20 @@ def cubic_bsplines(x: np.ndarray, n_knots: int) -> np.ndarray:
     return BSpline.design_matrix(x, knots, 3).toarray()
 
 
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks from 1, ties sharing their average rank: scipy.stats.rankdata's 'average' method by
+    the same steps (so the same numbers), without importing scipy.stats (half a second)."""
+    x = np.asarray(x, dtype=float)
+    order = np.argsort(x, kind="mergesort")
+    xs = x[order]
+    first = np.r_[True, xs[1:] != xs[:-1]]
+    dense = np.cumsum(first)
+    count = np.r_[np.nonzero(first)[0], len(x)]
+    out = np.empty(len(x))
+    out[order] = 0.5 * (count[dense] + count[dense - 1] + 1)
+    return out
+
+
 def spline_basis(phi: np.ndarray) -> np.ndarray:
     """Tensor product of cubic regression splines (knots at quantiles) over the columns of phi.
 
@@ -178,8 +192,6 @@ def spline_basis(phi: np.ndarray) -> np.ndarray:
     sums to one, so the product contains the intercept; each quantity's own value is added as a
     linear term.
     """
-    from scipy.stats import rankdata
-
     phi = np.asarray(phi, dtype=float)
     if phi.ndim == 1:
         phi = phi[:, None]
@@ -189,7 +201,7 @@ def spline_basis(phi: np.ndarray) -> np.ndarray:
     n_basis = SPLINE_BASIS[k]
     basis = np.ones((phi.shape[0], 1))
     for j in range(k):
-        x = ((rankdata(phi[:, j]) - 0.5) / phi.shape[0])[:, None]
+        x = ((average_ranks(phi[:, j]) - 0.5) / phi.shape[0])[:, None]
         n_knots = int(min(n_basis - 2, max(len(np.unique(x)) - 1, 2)))
         b = cubic_bsplines(x[:, 0], n_knots)
         basis = (basis[:, :, None] * b[:, None, :]).reshape(phi.shape[0], -1)

@@ -1,7 +1,9 @@
 """Judge: turn a practitioner's statement about an uncertain quantity into a distribution.
 
 A judgement can be a verbal likelihood from a published scale ('likely'), a low / likely / high
-triple, a set of quantiles, a named distribution, or a fixed number. preliz does the fitting.
+triple, a set of quantiles, a named distribution, or a fixed number. The families fitted here
+(Beta, BetaScaled, Gamma, LogNormal, Normal) are decide.distributions' light objects, which carry
+preliz's names, formulas and fit without loading it; other named families are preliz's own.
 Several practitioners' judgements of one quantity are pooled with a linear opinion pool.
 How likely something is and how confident the practitioner is are separate fields (ICD 203
 forbids mixing them in one statement): confidence sets how much of the distribution lies
@@ -86,7 +88,7 @@ CONFIDENCE_MASS: dict[str, float] = {"high": 0.9, "medium": 0.7, "low": 0.5}
 #: low / likely / high are read as the 10th percentile, the median and the 90th percentile.
 LOW_LIKELY_HIGH_PROBS = (0.1, 0.5, 0.9)
 
-#: Which preliz family each kind of quantity is fitted with.
+#: The kinds of quantity (each is fitted with a family of its own: see _family_for).
 Kind = Literal["probability", "odds_ratio", "magnitude", "number"]
 
 #: The preliz families a judgement may name.
@@ -106,7 +108,7 @@ def _preliz():
 
 
 class Fixed:
-    """A quantity known exactly: behaves like a preliz distribution with all its mass at one value."""
+    """A quantity known exactly: behaves like a distribution with all its mass at one value."""
 
     def __init__(self, value: float):
         self.value = float(value)
@@ -230,7 +232,8 @@ class Judgement(BaseModel):
         return []
 
     def to_distribution(self, kind: Kind = "probability", bounds: tuple[float, float | None] = (0.0, None)):
-        """The fitted distribution (a preliz distribution, or Fixed). Cached: fitting is the slow part."""
+        """The fitted distribution (a decide.distributions object for the common families, a preliz
+        distribution for the rarer named ones, or Fixed). Cached: fitting is the slow part."""
         return _fit(self.model_dump_json(), kind, tuple(bounds))
 
 
@@ -342,17 +345,18 @@ def _check_params(name: str, params: dict[str, float]) -> None:
         raise ValueError(f"{name} with params {params} is not valid: lower must be below upper")
 
 
-def _family_for(kind: Kind, bounds: tuple[float, float | None]):
+def _family_for(kind: Kind, bounds: tuple[float, float | None]) -> tuple[str, dict[str, float]]:
+    """The family a kind of quantity is fitted with, and its fixed parameters (a BetaScaled's limits)."""
     lo, hi = bounds
     if kind == "probability":
-        return _preliz().Beta()
+        return "Beta", {}
     if kind == "odds_ratio":
-        return _preliz().LogNormal()
+        return "LogNormal", {}
     if kind == "magnitude":
         if hi is not None and np.isfinite(lo):
-            return _preliz().BetaScaled(lower=lo, upper=hi)
-        return _preliz().Gamma() if lo == 0 else _preliz().Normal()
-    return _preliz().Normal()
+            return "BetaScaled", {"lower": lo, "upper": hi}
+        return ("Gamma", {}) if lo == 0 else ("Normal", {})
+    return "Normal", {}
 
 
 #: The Beta each verbal term is fitted to at each confidence: preliz's maximum-entropy fit
@@ -407,52 +411,42 @@ _VERBAL_BETA: dict[tuple[str, str, str], tuple[float, float]] = {
 }
 
 
-def _quantile_functions():
-    """Each fitted family's quantile function by SciPy's special functions, as preliz defines it
-    (pytensor_distributions' ppf), but called directly: the fit calls it a few hundred times, and
-    each call through preliz's compiled graph costs about half a millisecond."""
-    from scipy.special import betaincinv, erfcinv, gammaincinv
+def fit_quantiles(family, probs, values):
+    """Fit a family to quantiles, as preliz's quantile optimiser (pz.match_quantiles) does: from its
+    moment-based starting point, least squares on the quantiles by SciPy's Powell.
 
-    root2 = 2**0.5
-    return {
-        "Beta": lambda q, alpha, beta: betaincinv(alpha, beta, q),
-        "BetaScaled": lambda q, alpha, beta, lower, upper: betaincinv(alpha, beta, q) * (upper - lower) + lower,
-        "Gamma": lambda q, alpha, beta: gammaincinv(alpha, q) / beta,
-        "LogNormal": lambda q, mu, sigma: np.exp(mu - sigma * root2 * erfcinv(2 * q)),
-        "Normal": lambda q, mu, sigma: mu - sigma * root2 * erfcinv(2 * q),
-    }
+    ``family`` is ``(name, fixed parameters)`` (as :func:`_family_for` gives) or an unfitted preliz
+    distribution. The five families judgements are fitted with are fitted by
+    decide.distributions.fit_quantiles (the same parameters, without loading preliz); a preliz family
+    with other fixed parameters, or another family, goes through preliz's own optimiser.
+    """
+    from decide import distributions
+
+    if isinstance(family, tuple):
+        name, fixed = family
+    else:
+        name = type(family).__name__
+        fixed = {n: getattr(family, n) for n in family.param_names if getattr(family, n, None) is not None}
+    if name in distributions.FAMILIES and set(fixed) == ({"lower", "upper"} if name == "BetaScaled" else set()):
+        return distributions.fit_quantiles(name, probs, values, **fixed)
+    return _preliz_fit_quantiles(getattr(_preliz(), name)(**fixed) if isinstance(family, tuple) else family,
+                                 probs, values)
 
 
-def fit_quantiles(dist, probs, values):
-    """Fit a preliz distribution to quantiles: least squares on the quantiles from preliz's starting
-    point by SciPy's Powell, as preliz's quantile optimiser (pz.match_quantiles) does, with the
-    family's quantile function evaluated directly (same result, about 30 times faster)."""
-    from scipy import stats  # here, not at the top: reading a case does not need SciPy's statistics
-    from scipy.optimize import minimize
+def _preliz_fit_quantiles(dist, probs, values):
+    """preliz's own quantile fit from preliz's starting point (families decide does not fit itself)."""
+    from scipy.special import ndtri
 
     probs = np.asarray(probs, dtype=float)
     values = np.asarray(values, dtype=float)
-    z = stats.norm.ppf(probs)
-    spread = (values[-1] - values[0]) / (z[-1] - z[0])
-    centre = float(np.interp(0.5, probs, values))
+    z = ndtri(probs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from preliz.internal.optimization import get_fixed_params, get_params, optimize_quantiles
+        from preliz.internal.optimization import get_fixed_params, optimize_quantiles
 
-        none_idx, fixed = get_fixed_params(dist)  # before initialising, which sets every parameter
-        dist._fit_moments(centre, spread)
-        ppf = _quantile_functions().get(type(dist).__name__)
-        if ppf is None:
-            optimize_quantiles(dist, probs, values, none_idx, fixed)
-            return dist
-
-        def loss(free):
-            return np.sum((ppf(probs, **get_params(dist, free, none_idx, fixed)) - values) ** 2)
-
-        start = np.array(dist.params)[none_idx]
-        bounds = np.array(dist.params_support)[none_idx]
-        opt = minimize(loss, start, bounds=bounds, method="powell")
-        dist._parametrization(**get_params(dist, opt["x"], none_idx, fixed))
+        none_idx, fixed = get_fixed_params(dist)
+        dist._fit_moments(float(np.interp(0.5, probs, values)), (values[-1] - values[0]) / (z[-1] - z[0]))
+        optimize_quantiles(dist, probs, values, none_idx, fixed)
     return dist
 
 
@@ -462,9 +456,16 @@ def _fit(judgement_json: str, kind: Kind, bounds: tuple[float, float | None]):
     if j.value is not None:
         return Fixed(j.value)
     if j.distribution is not None:
-        return getattr(_preliz(), j.distribution)(**(j.params or {}))
+        from decide.distributions import FAMILIES
+
+        params = j.params or {}
+        if j.distribution in FAMILIES and _plainly_valid(j.distribution, params):
+            return FAMILIES[j.distribution](**params)
+        return getattr(_preliz(), j.distribution)(**params)
     if j.verbal is not None:
-        return _preliz().Beta(*_VERBAL_BETA[(j.scale, j.verbal, j.confidence)])
+        from decide.distributions import Beta
+
+        return Beta(*_VERBAL_BETA[(j.scale, j.verbal, j.confidence)])
     if j.low is not None:
         return fit_quantiles(_family_for(kind, bounds), LOW_LIKELY_HIGH_PROBS, [j.low, j.likely, j.high])
     probs, values = zip(*sorted(j.quantiles.items()))
@@ -472,14 +473,17 @@ def _fit(judgement_json: str, kind: Kind, bounds: tuple[float, float | None]):
 
 
 def pool(distributions: list, weights: list[float] | None = None):
-    """Linear opinion pool: a mixture, so its mean is the weighted mean of the inputs."""
+    """Linear opinion pool: a mixture (preliz's Mixture, as decide.distributions.Mixture), so its mean
+    is the weighted mean of the inputs."""
     if len(distributions) == 1:
         return distributions[0]
     weights = np.ones(len(distributions)) if weights is None else np.asarray(weights, dtype=float)
     weights = weights / weights.sum()
     if any(isinstance(d, Fixed) for d in distributions):
         return FixedMixture(distributions, weights)
-    return _preliz().Mixture(distributions, weights=list(weights))
+    from decide.distributions import Mixture
+
+    return Mixture(distributions, weights=list(weights))
 
 
 class FixedMixture:

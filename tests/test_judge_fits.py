@@ -1,5 +1,5 @@
 """The fast fits give preliz's fitted distributions: the verbal table is preliz's maximum-entropy
-fit, and the quantile fit is preliz's optimiser with the quantile function called directly."""
+fit, and the quantile fit (decide.distributions, without preliz) gives preliz's optimiser's parameters."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from conftest import BASE_CASE, RELAPSE_CASE, ROOT
 from decide import judge
 from decide.frame import Decision
+from decide.distributions import quantile_function
 from decide.judge import CONFIDENCE_MASS, SCALES, Judgement
 
 pz = pytest.importorskip("preliz")
@@ -88,10 +89,12 @@ def test_quantile_fits_equal_prelizs_optimiser(case):
         probs, values = ((judge.LOW_LIKELY_HIGH_PROBS, [j.low, j.likely, j.high]) if j.low is not None
                          else zip(*sorted(j.quantiles.items())))
         probs, values = list(probs), list(values)
-        new = judge.fit_quantiles(judge._family_for(kind, bounds), probs, values)
-        old = _preliz_quantile_fit(judge._family_for(kind, bounds), probs, values)
+        name, fixed = judge._family_for(kind, bounds)
+        new = judge.fit_quantiles((name, fixed), probs, values)
+        old = _preliz_quantile_fit(getattr(pz, name)(**fixed), probs, values)
         families.add(type(new).__name__)
-        assert type(new) is type(old)
+        assert type(new).__module__ == "decide.distributions"  # preliz not needed
+        assert type(new).__name__ == type(old).__name__
         np.testing.assert_allclose(np.asarray(new.params, float), np.asarray(old.params, float), rtol=1e-7,
                                    err_msg=f"{kind} {j.model_dump(exclude_none=True)}")
     assert families <= {"Beta", "LogNormal", "BetaScaled", "Gamma", "Normal"}
@@ -109,9 +112,22 @@ def test_quantile_fits_equal_prelizs_optimiser_on_other_shapes(family, probs, va
     def make():
         return pz.BetaScaled(lower=0.0, upper=100.0) if family == "BetaScaled" else getattr(pz, family)()
 
-    new = judge.fit_quantiles(make(), probs, values)
+    new = judge.fit_quantiles(make(), probs, values)  # a preliz family is fitted the light way too
     old = _preliz_quantile_fit(make(), probs, values)
     np.testing.assert_allclose(np.asarray(new.params, float), np.asarray(old.params, float), rtol=1e-7)
+    fixed = {"lower": 0.0, "upper": 100.0} if family == "BetaScaled" else {}
+    assert judge.fit_quantiles((family, fixed), probs, values).params == new.params
     # and the fitted quantile function is preliz's own
-    np.testing.assert_allclose(judge._quantile_functions()[family](np.array(probs), **dict(zip(new.param_names, new.params))),
-                               new.ppf(np.array(probs)), rtol=1e-10)
+    params = dict(zip(new.param_names, new.params))
+    np.testing.assert_allclose(quantile_function(family)(np.array(probs), **params), old.ppf(np.array(probs)), rtol=1e-7)
+    np.testing.assert_allclose(new.ppf(np.array(probs)), getattr(pz, family)(**params).ppf(np.array(probs)), rtol=1e-10)
+
+
+def test_other_families_and_fixed_parameters_go_to_prelizs_optimiser():
+    """A family decide does not fit itself (or a preliz family with a fixed parameter) is preliz's fit."""
+    new = judge.fit_quantiles(pz.Weibull(), [0.1, 0.5, 0.9], [1.0, 2.0, 4.0])
+    old = _preliz_quantile_fit(pz.Weibull(), [0.1, 0.5, 0.9], [1.0, 2.0, 4.0])
+    assert isinstance(new, pz.Weibull)
+    np.testing.assert_allclose(np.asarray(new.params, float), np.asarray(old.params, float), rtol=1e-7)
+    fixed_mu = judge.fit_quantiles(pz.Normal(mu=0.0), [0.1, 0.9], [-2.0, 2.0])
+    assert isinstance(fixed_mu, pz.Normal) and fixed_mu.mu == 0.0

@@ -57,6 +57,15 @@ def test_every_example_case_checks_without_heavy_libraries(case):
     assert not loaded_by("check", f"data/cases/{case}") & set(HEAVY)
 
 
+@pytest.mark.parametrize("case", sorted(p.name for p in (ROOT / "data" / "cases").glob("*.yaml")))
+def test_report_of_an_example_case_loads_neither_preliz_nor_pymc(case, tmp_path):
+    """The report's judgements are fitted, pooled and drawn by decide.distributions (preliz's
+    families without preliz, numba, PyTensor, ArviZ or PyMC: about 3 s of imports)."""
+    loaded = loaded_by("report", f"data/cases/{case}", "-o", str(tmp_path / "r.html"))
+    assert (tmp_path / "r.html").exists()
+    assert not loaded & {"preliz", "pymc", "pytensor", "numba", "arviz", "arviz_base", "sklearn"}, loaded
+
+
 def test_command_index_lists_what_each_module_registers():
     """COMMAND_INDEX lets `decide --help` list commands without importing their modules: it must
     say exactly what their register() adds."""
