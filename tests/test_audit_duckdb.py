@@ -329,16 +329,19 @@ def test_clean_data_are_counted_in_one_pass_with_the_numpy_table(referrals, monk
     got = count_table(ibis.memtable(df), **ask)
     same(expected, got)
     assert got.notes == expected.notes
-    passes = {"grid": 2, "whole-numbers": 2, "float-outcome": 2, "text-outcome": 2, "bool-flag": 2, "no-score": 1,
+    passes = {"grid": 4, "whole-numbers": 4, "float-outcome": 4, "text-outcome": 4, "bool-flag": 4, "no-score": 1,
               "wide-continuous": 3, "continuous": 4}[shape]
-    assert len(sent) == passes  # grid scores: a look at the first rows, then one GROUP BY of the scores as they are
+    # grid scores: a look at the first rows, the row count and a look at blocks spread over the table (both from
+    # metadata and a few blocks), then one GROUP BY of the scores as they are: one pass over every row
+    assert len(sent) == passes
 
 
-@pytest.mark.parametrize("cap", [50, C.RAW_CELLS])
+@pytest.mark.parametrize("cap", ["spread look", 50, C.RAW_CELLS])
 def test_scores_on_a_grid_only_at_first_are_still_counted_exactly(referrals, monkeypatch, cap):
     """Scores whose first rows are on a grid of few values but whose later rows are continuous: grouped as they are
-    they would make about one cell per row; past the bound on cells they are bucketed as before, and either way the
-    table is numpy's, value for value."""
+    they would make about one cell per row. The look at blocks spread over the table sees them and they are bucketed
+    straight away; without that look (other engines, CSV text), past the bound on cells they are bucketed as before.
+    Either way the table is numpy's, value for value."""
     import ibis
 
     df = referrals.copy()
@@ -346,14 +349,18 @@ def test_scores_on_a_grid_only_at_first_are_still_counted_exactly(referrals, mon
     df.loc[later, "risk_score"] = np.random.default_rng(3).uniform(0, 1, int(later.sum()))
     ask = dict(score="risk_score", outcome="re_referred", group=["deprivation", "area"], threshold=0.3)
     expected = count_rows(df, **ask)
-    monkeypatch.setattr(C, "RAW_CELLS", cap)
+    if cap != "spread look":
+        monkeypatch.setattr(C, "RAW_CELLS", cap)
+        monkeypatch.setattr(C, "_spread_look", lambda table, s: np.array([]))
     monkeypatch.setattr(C, "_count_table_checked", lambda *a, **k: pytest.fail("the checked path was taken"))
     sent = _queries(monkeypatch)
     got = count_table(ibis.memtable(df), **ask)
     same(expected, got)
     assert got.notes == expected.notes
     assert not expected.score_exact
-    assert len(sent) == (5 if cap == 50 else 3)  # the look, the capped GROUP BY, (min/max, buckets,) bands
+    # the look, the row count and the spread look, then min/max, buckets, bands: the scores as they are are never
+    # grouped; without the spread look: the look, the capped GROUP BY, (min/max, buckets,) bands
+    assert len(sent) == {"spread look": 6, 50: 5}.get(cap, 3)
 
 
 @st.composite

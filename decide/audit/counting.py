@@ -735,6 +735,26 @@ def _on_a_grid(values: np.ndarray, max_bins: int) -> bool:
     return _grid_from_buckets({"s_lo": values, "s_hi": values}, lo, hi, max_bins, finest) is not None
 
 
+#: The seed of the spread look's choice of blocks (the same blocks on every run).
+SPREAD_SEED = 15
+
+
+def _spread_look(table, s) -> np.ndarray:
+    """Scores from blocks of rows chosen at random over the whole table: scores on a grid in the first rows but not
+    later would otherwise be grouped one cell per distinct score before the bound on cells stops them. Only on
+    DuckDB over Parquet files or tables, where it reads just the chosen blocks (about 0.1 s for 10^8 rows); an
+    empty look elsewhere (Spark would read every row; a CSV file is parsed whole)."""
+    backend = table._find_backend(use_default=True)
+    if backend.name != "duckdb":
+        return np.array([])
+    rows = int(_fetch(table.aggregate(n=table.count()))["n"][0])  # from the files' metadata
+    if rows <= 2 * SAMPLE_ROWS:
+        return np.array([])  # the look at the first rows saw most of them
+    share = 2 * SAMPLE_ROWS / rows
+    looked = table.select(s=s).sample(share, method="block", seed=SPREAD_SEED).limit(2 * SAMPLE_ROWS)
+    return _fetch(looked)["s"].astype(float)
+
+
 def _raw_cells(table, cols: dict, s) -> dict | None:
     """One ``GROUP BY`` of (groups, outcome code, flag code, score as it is) with each cell's row count; None when
     there are more than :data:`RAW_CELLS` cells (the scores are not few values: bucket them instead)."""
@@ -775,7 +795,10 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
         whole = first.size < SAMPLE_ROWS  # the look saw every row
         if whole and not seen.size:
             return None  # no finite score at all: refused by the checks
-        tried = grid_first and seen.size and _on_a_grid(np.unique(seen), max_bins)
+        tried = bool(grid_first and seen.size and _on_a_grid(np.unique(seen), max_bins))
+        if tried and not whole and reread is None:  # and a look at rows spread over the whole table, where cheap
+            spread = _spread_look(table, s)
+            tried = _on_a_grid(np.unique(np.concatenate([seen, spread[np.isfinite(spread)]])), max_bins)
         if tried:
             raw = _raw_cells(table, cols, s)
         if raw is None and reread is not None:  # more passes follow: over rows that are cheaper to read again
