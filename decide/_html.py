@@ -20,14 +20,77 @@ _ENV = jinja2.Environment(
 )
 
 
+#: Resolution of the report's figures (dots per inch).
+FIGURE_DPI = 110
+#: White space kept around a figure's drawn content, in inches (matplotlib's default for a tight box).
+FIGURE_PAD = 0.1
+
+
 def figure_to_data_uri(fig) -> str:
-    """A matplotlib figure as a PNG data URI, so the report needs no other files or network."""
+    """A matplotlib figure as a PNG data URI, so the report needs no other files or network.
+
+    The picture is what is drawn plus a margin of FIGURE_PAD, as savefig's bbox_inches="tight"
+    gives it, but drawn once: savefig lays out every text once to find the box and then again on a
+    new canvas to draw it, and laying out one text costs matplotlib's text engine about half a
+    millisecond (a report has some 600). Here the figure is drawn on its own canvas, at the
+    resolution it was made at (FIGURE_DPI; decide.case_report.figures), where the text layouts
+    found while making it are reused; the box is measured on that canvas, and the picture is that
+    canvas cropped to the box, with the figure's background added where the margin runs past the
+    canvas. Only a figure with something drawn outside its own canvas goes through savefig.
+    """
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        _write_png(fig, buf)
+    finally:
+        plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _write_png(fig, buf) -> None:
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    if fig.dpi != FIGURE_DPI:
+        fig.set_dpi(FIGURE_DPI)
+    canvas = fig.canvas
+    width, height = fig.get_size_inches()
+    engine = fig.get_layout_engine()
+    lays_out_when_drawn = engine is not None and not isinstance(engine, PlaceHolderLayoutEngine)
+    if not lays_out_when_drawn:  # the box is known before drawing: no wasted drawing if it runs past
+        box = fig.get_tightbbox(canvas.get_renderer())
+        if not _inside(box, width, height):
+            fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches=box.padded(FIGURE_PAD))
+            return
+    canvas.draw()
+    box = fig.get_tightbbox(canvas.get_renderer())
+    if not _inside(box, width, height):
+        fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches=box.padded(FIGURE_PAD))
+        return
+    import matplotlib
+    import numpy as np
+    from matplotlib.colors import to_rgba
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    box = box.padded(FIGURE_PAD)
+    pixels = np.asarray(canvas.buffer_rgba())
+    rows, cols = pixels.shape[:2]
+    top, bottom = rows - round(box.y1 * FIGURE_DPI), rows - round(box.y0 * FIGURE_DPI)
+    left, right = round(box.x0 * FIGURE_DPI), round(box.x1 * FIGURE_DPI)
+    background = np.round(np.array(to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
+    picture = np.empty((bottom - top, right - left, 4), dtype=np.uint8)
+    picture[...] = background
+    picture[max(-top, 0):min(rows, bottom) - top, max(-left, 0):min(cols, right) - left] = \
+        pixels[max(top, 0):min(rows, bottom), max(left, 0):min(cols, right)]
+    info = PngInfo()  # as matplotlib writes a PNG: its name as the software, the resolution
+    info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
+    Image.fromarray(picture).save(buf, format="png", pnginfo=info, dpi=(FIGURE_DPI, FIGURE_DPI))
+
+
+def _inside(box, width: float, height: float) -> bool:
+    """Whether everything drawn (box, in inches) lies on the figure's own canvas."""
+    return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height
 
 
 def render(template: str, **context) -> str:

@@ -677,6 +677,17 @@ def figures(r: CaseReport) -> dict[str, str]:
     from decide.plots import decision as dp
     from decide.plots import information as ip
 
+    import matplotlib
+
+    from decide._html import FIGURE_DPI
+
+    # made at the resolution they are saved at, so the text layouts found while making them are
+    # the ones used to crop and draw them (see decide._html.figure_to_data_uri)
+    with matplotlib.rc_context({"figure.dpi": FIGURE_DPI}):
+        return _figures(r, figure_to_data_uri, dp, ip)
+
+
+def _figures(r: CaseReport, figure_to_data_uri, dp, ip) -> dict[str, str]:
     d = r.decision
     low, high = d.values.harm_weight_range
     q = r.threshold.quantity
