@@ -1,5 +1,8 @@
 import copy
+import datetime
+import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -142,13 +145,43 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [item for item in items if id(item) not in moved] + nbval + twice
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item):
-    try:
-        return (yield)
-    finally:
-        outputs = getattr(item, "test_outputs", None)
-        if _is_nbval_cell(item) and outputs is not None:
-            # kept on the config: a test module's `import conftest` may be a second copy of this module
-            kept = item.config.__dict__.setdefault("decide_nbval_runs", NBVAL_RUNS)
-            kept.setdefault(Path(str(item.fspath)).stem, {})[item.cell_num] = (item.cell.source, list(outputs))
+class NbvalCapture:
+    """Keeps what nbval's cells showed. A plugin object rather than a hook in this file: conftest hooks about a
+    test apply only to tests under this folder, and the notebooks' cells live in notebooks/."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        try:
+            return (yield)
+        finally:
+            outputs = getattr(item, "test_outputs", None)
+            if _is_nbval_cell(item) and outputs is not None:
+                # kept on the config: a test module's `import conftest` may be a second copy of this module
+                kept = item.config.__dict__.setdefault("decide_nbval_runs", NBVAL_RUNS)
+                kept.setdefault(Path(str(item.fspath)).stem, {})[item.cell_num] = (item.cell.source, list(outputs))
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(NbvalCapture(), "decide-nbval-capture")
+    config.decide_started = time.perf_counter()
+
+
+#: Where a whole run of the suite leaves its wall time, for `make bench` (issue 14: `make test` within 5 minutes).
+TEST_TIME = ROOT / "build" / "test-time.json"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Record the wall time of a whole run (every test selected, in the main process), with the machine's load."""
+    config = session.config
+    if hasattr(config, "workerinput") or not hasattr(config, "decide_started"):
+        return
+    whole = (not config.option.keyword and not config.option.markexpr and not config.option.deselect
+             and all(Path(a).resolve() in {ROOT / t for t in config.getini("testpaths")} for a in config.args))
+    if not whole or session.testscollected == 0:
+        return
+    TEST_TIME.parent.mkdir(parents=True, exist_ok=True)
+    TEST_TIME.write_text(json.dumps({
+        "seconds": round(time.perf_counter() - config.decide_started, 1), "tests": session.testscollected,
+        "failed": session.testsfailed, "workers": getattr(config.option, "numprocesses", None) or 0,
+        "cores": os.cpu_count(), "load_average": round(os.getloadavg()[0], 1),
+        "measured": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}, indent=1) + "\n")
