@@ -512,3 +512,80 @@ def test_robustness_table_says_how_large_a_shift_in_words(return_home):
     assert len(whole) and whole[["chance_now", "chance_at_switch"]].isna().all().all()
     single = m[m["scope"] == "outcome of option"]
     assert single["chance_now"].between(0, 1).all()
+
+
+# --- figures: drawn once, the same picture as savefig's tight box -----------------------------------
+
+def _tight_png(fig):
+    import io
+
+    from PIL import Image
+
+    from decide._html import FIGURE_DPI
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+    return np.asarray(Image.open(buf).convert("RGBA"))
+
+
+def _uri_png(fig):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from decide._html import figure_to_data_uri
+
+    uri = figure_to_data_uri(fig)
+    assert uri.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGBA"))
+
+
+def _figure(kind):
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from decide._html import FIGURE_DPI
+
+    with matplotlib.rc_context({"figure.dpi": FIGURE_DPI}):
+        fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained" if kind == "constrained" else None)
+        ax.barh(np.arange(5), np.arange(1, 6), color="#4C78A8")
+        labels = ["a long label that hangs far out to the left of the axes" if kind == "past the canvas" else f"row {i}"
+                  for i in range(5)]
+        ax.set_yticks(np.arange(5), labels)
+        ax.set_title("a title")
+        if kind == "constrained":
+            ax.legend(["bars"], loc="upper left", bbox_to_anchor=(1.01, 1))
+        if kind == "tight layout":
+            fig.tight_layout()
+    return fig
+
+
+@pytest.mark.parametrize("kind", ["tight layout", "constrained", "past the canvas", "no layout"])
+def test_a_figure_is_the_picture_savefig_gives_with_a_tight_box(kind):
+    """The same box (to a pixel or two) and the same pixels, whichever way the figure is laid out."""
+    expected = _tight_png(_figure(kind))
+    got = _uri_png(_figure(kind))
+    assert abs(got.shape[0] - expected.shape[0]) <= 2 and abs(got.shape[1] - expected.shape[1]) <= 2, (got.shape,
+                                                                                                        expected.shape)
+    h, w = min(got.shape[0], expected.shape[0]), min(got.shape[1], expected.shape[1])
+    # the two boxes may start up to a pixel apart, and the drawing sit a fraction of a pixel apart, which
+    # changes the shading along edges: the best of the nine shifts differs at few pixels, and little
+    diffs = []
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            d = np.abs(got[1 + dy:h - 1 + dy, 1 + dx:w - 1 + dx].astype(int) - expected[1:h - 1, 1:w - 1].astype(int))
+            diffs.append((d.max(axis=2).mean(), (d.max(axis=2) > 64).mean()))
+    mean, share = min(diffs)
+    assert mean < 4 and share < 0.03, (mean, share)
+
+
+def test_figures_are_closed_once_written():
+    import matplotlib.pyplot as plt
+
+    from decide._html import figure_to_data_uri
+
+    for kind in ("tight layout", "constrained", "past the canvas"):
+        fig = _figure(kind)
+        figure_to_data_uri(fig)
+        assert not plt.fignum_exists(fig.number)
