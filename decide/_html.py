@@ -63,10 +63,11 @@ def _write_png(fig, buf) -> None:
             fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches=box.padded(FIGURE_PAD))
             return
     canvas.draw()
-    box = fig.get_tightbbox(canvas.get_renderer())
-    if not _inside(box, width, height):
-        fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches=box.padded(FIGURE_PAD))
-        return
+    if lays_out_when_drawn:  # the box once the layout is done
+        box = fig.get_tightbbox(canvas.get_renderer())
+        if not _inside(box, width, height):
+            fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches=box.padded(FIGURE_PAD))
+            return
     import matplotlib
     import numpy as np
     from matplotlib.colors import to_rgba
