@@ -45,10 +45,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402  (BLAS on one thread before numpy loads)
 
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 
 
-def make(rows: int, seed: int = 1, continuous: bool = False) -> pd.DataFrame:
+def make(rows: int, seed: int = 1, continuous: bool = False):
+    import pandas as pd
+
     rng = np.random.default_rng(seed)
     g = rng.integers(0, 4, rows)
     y = (rng.random(rows) < np.array([0.2, 0.25, 0.3, 0.35])[g]).astype(np.int64)
@@ -75,10 +76,12 @@ def main(argv=None) -> int:
     if args.pairs < 1 or args.rows < 1000 or args.memory_rows < 1000:
         parser.error("--pairs must be at least 1, --rows and --memory-rows at least 1000")
     rows = []
-    if not args.skip_memory:
-        rows += bench_memory(args.memory_rows, args.threshold, args.continuous, args.skip_metricframe, args.pairs)
+    # Files first, while this process is small: a child's peak memory as the kernel reports it is at least the
+    # size of this process when it was started (the child begins as a copy of it).
     if not args.skip_files:
         rows += bench_files(args.rows, args.formats.split(","), args.pairs, args.threshold)
+    if not args.skip_memory:
+        rows += bench_memory(args.memory_rows, args.threshold, args.continuous, args.skip_metricframe, args.pairs)
     print(table(rows))
     machine = harness.machine()
     print(f"\n{machine['cpu']}, {machine['cores']} cores, load average {machine['load_average']}, {machine['date']}; "
@@ -116,6 +119,8 @@ def table(rows: list[dict]) -> str:
 
 
 def bench_memory(n: int, t: float, continuous: bool, skip_metricframe: bool, pairs: int) -> list[dict]:
+    import pandas as pd
+
     from decide.audit import audit
 
     df = make(n, continuous=continuous)

@@ -52,6 +52,8 @@ __all__ = ["audit", "audit_counts", "count", "count_rows", "count_table", "open_
 def __getattr__(name: str):
     if name.startswith("__"):
         raise AttributeError(name)
+    if name in _STEPS or name in ("engines", "report", "command"):  # `from decide.audit import counting`: that
+        return importlib.import_module(f"{__name__}.{name}")  # module alone, not every step looked through
     for step in _STEPS:
         module = importlib.import_module(f"{__name__}.{step}")
         if name in vars(module) and not isinstance(vars(module)[name], type(importlib)):
