@@ -49,8 +49,12 @@ def figure_to_data_uri(fig) -> str:
 
 
 def _write_png(fig, buf) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
+    if not isinstance(fig.canvas, FigureCanvasAgg):  # a canvas without pixels (PDF, SVG backends)
+        fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight", pad_inches=FIGURE_PAD)
+        return
     if fig.dpi != FIGURE_DPI:
         fig.set_dpi(FIGURE_DPI)
     canvas = fig.canvas

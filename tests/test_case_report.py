@@ -589,3 +589,13 @@ def test_figures_are_closed_once_written():
         fig = _figure(kind)
         figure_to_data_uri(fig)
         assert not plt.fignum_exists(fig.number)
+
+
+def test_a_figure_on_a_canvas_without_pixels_is_still_written():
+    """Under a PDF or SVG backend the figure has no pixel buffer: savefig's own tight box is used."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    fig = _figure("tight layout")
+    FigureCanvasSVG(fig)
+    got = _uri_png(fig)
+    assert got.shape[0] > 100 and got.shape[1] > 100
