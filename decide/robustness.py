@@ -286,6 +286,49 @@ def _grid(sim: Simulation, j: int, n: int) -> np.ndarray:
     return np.linspace(lo, hi, n)
 
 
+def _two_way_values(m, q: np.ndarray, jx: int, jy: int, gx: np.ndarray, gy: np.ndarray,
+                    harm_weight: float | None) -> np.ndarray:
+    """Mean value of each option [x value, y value, option] over the draws q, with quantities jx and
+    jy set to each pair of grid values (the model's expected value, averaged over the draws).
+
+    Only the outcomes the two quantities reach (as a chance, a magnitude, or an odds ratio on a
+    chance) are recomputed across the grid, as the model evaluates them; every other outcome keeps
+    its average over the draws, which no grid value changes. The same numbers as evaluating every
+    outcome at every grid point, to rounding (tests/test_case_report.py), several times faster."""
+    w = m.decision.values.harm_weight if harm_weight is None else float(harm_weight)
+    n_options = len(m.options)
+    weight = (np.where(m.is_harm, -w, 1.0) * m.applies).ravel()  # [slot], slots row-major [option, outcome]
+    owner = np.repeat(np.eye(n_options), m.applies.shape[1], axis=0)  # [slot, option]
+    chance_idx, magnitude_idx = m.chance_idx.ravel(), m.magnitude_idx.ravel()
+    swept = np.isin(chance_idx, (jx, jy)) | np.isin(magnitude_idx, (jx, jy)) | (m.factor_matrix[[jx, jy]] != 0).any(axis=0)
+    swept &= m.applies.ravel()
+    chance, magnitude = m.evaluate(q)  # [draw, option, outcome]
+    kept = np.where(swept, 0.0, (chance * magnitude).reshape(len(q), -1).mean(axis=0) * weight)
+    rest = kept @ owner  # [option]
+    slots = np.flatnonzero(swept)
+    with_factors = slots[m.has_factors.ravel()[slots]]
+    odds = np.flatnonzero(m.factor_matrix[:, with_factors].any(axis=1))  # odds-ratio quantities they use
+    rows = np.unique(np.r_[chance_idx[slots], magnitude_idx[slots], odds, jx, jy]).astype(int)
+    at = {int(r): i for i, r in enumerate(rows)}
+    c_rows = np.array([at[int(i)] for i in chance_idx[slots]], dtype=int)
+    m_rows = np.array([at[int(i)] for i in magnitude_idx[slots]], dtype=int)
+    shifted = np.flatnonzero(m.has_factors.ravel()[slots])  # positions in slots
+    qt = np.broadcast_to(q.T[rows][:, None, :], (rows.size, gy.size, len(q))).copy()  # [row, y, draw]
+    qt[at[jy]] = gy[:, None]
+    values = np.empty((gx.size, gy.size, n_options))
+    for a, vx in enumerate(gx):
+        qt[at[jx]] = vx
+        c = qt[c_rows]  # [slot, y, draw]
+        if shifted.size:
+            log_or = np.log(qt[[at[int(i)] for i in odds]])
+            shift = np.tensordot(m.factor_matrix[np.ix_(odds, slots[shifted])].T, log_or, axes=1)
+            with np.errstate(divide="ignore"):
+                c[shifted] = expit(logit(c[shifted]) + shift)
+        moved = (c * qt[m_rows]).mean(axis=-1) * weight[slots][:, None]  # [slot, y]
+        values[a] = rest + moved.T @ owner[slots]
+    return values
+
+
 def two_way(sim: Simulation, x: str, y: str, *, grid_x=None, grid_y=None, n: int = 31,
             max_draws: int = 1000, harm_weight: float | None = None) -> TwoWay:
     """Sweep two quantities together over their plausible ranges, averaging over everything else."""
@@ -301,12 +344,7 @@ def two_way(sim: Simulation, x: str, y: str, *, grid_x=None, grid_y=None, n: int
     gx = _grid(sim, jx, n) if grid_x is None else np.asarray(grid_x, dtype=float)
     gy = _grid(sim, jy, n) if grid_y is None else np.asarray(grid_y, dtype=float)
     q = sim.quantity_draws()[:max_draws]
-    values = np.empty((gx.size, gy.size, len(m.options)))
-    for a, vx in enumerate(gx):
-        qq = np.broadcast_to(q, (gy.size, *q.shape)).copy()
-        qq[:, :, jx] = vx
-        qq[:, :, jy] = gy[:, None]
-        values[a] = m.expected_value(qq, harm_weight).mean(axis=1)
+    values = _two_way_values(m, q, jx, jy, gx, gy, harm_weight)
     full = sim.quantity_draws()
     return TwoWay(x, y, gx, gy, values, list(m.options), (float(full[:, jx].mean()), float(full[:, jy].mean())))
 

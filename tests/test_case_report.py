@@ -599,3 +599,29 @@ def test_a_figure_on_a_canvas_without_pixels_is_still_written():
     FigureCanvasSVG(fig)
     got = _uri_png(fig)
     assert got.shape[0] > 100 and got.shape[1] > 100
+
+
+# --- the two-way map: only the outcomes the two quantities reach are recomputed ------------------
+
+@pytest.mark.parametrize("case", ["return_home", "permanence"])
+def test_two_way_map_equals_the_model_evaluated_everywhere(case):
+    """Every pair of quantities of the example cases (chances, magnitudes, odds ratios, shared and
+    pooled ones): the map's values are the model's expected value at each grid point, averaged."""
+    from decide import robustness
+    from decide.simulate import simulate
+
+    sim = simulate(Decision.from_yaml(CASES / f"{case}.yaml"), 3000, seed=5)
+    m = sim.model
+    q = sim.quantity_draws()[:300]
+    for i, x in enumerate(m.quantities):
+        for j, y in enumerate(m.quantities):
+            if i == j:
+                continue
+            gx, gy = np.quantile(q[:, i], [0.1, 0.5, 0.9]), np.quantile(q[:, j], [0.2, 0.8])
+            got = robustness.two_way(sim, x, y, grid_x=gx, grid_y=gy, max_draws=300, harm_weight=1.7).values
+            for a, vx in enumerate(gx):
+                qq = np.broadcast_to(q, (gy.size, *q.shape)).copy()
+                qq[:, :, i] = vx
+                qq[:, :, j] = gy[:, None]
+                expected = m.expected_value(qq, 1.7).mean(axis=1)
+                np.testing.assert_allclose(got[a], expected, rtol=1e-12, atol=1e-10, err_msg=f"{x} x {y}")
