@@ -88,9 +88,13 @@ def _write_png(fig, buf) -> None:
     picture[...] = background
     picture[max(-top, 0):min(rows, bottom) - top, max(-left, 0):min(cols, right) - left] = \
         pixels[max(top, 0):min(rows, bottom), max(left, 0):min(cols, right)]
+    if (picture[..., 3] == 255).all():  # opaque (the usual white background): the same picture without
+        picture = picture[..., :3]       # its alpha channel, a tenth smaller and quicker to compress
     info = PngInfo()  # as matplotlib writes a PNG: its name as the software, the resolution
     info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
-    Image.fromarray(picture).save(buf, format="png", pnginfo=info, dpi=(FIGURE_DPI, FIGURE_DPI))
+    # zlib level 3 rather than 6: lossless either way; a third quicker for 2-3 % more bytes
+    Image.fromarray(picture).save(buf, format="png", pnginfo=info, dpi=(FIGURE_DPI, FIGURE_DPI),
+                                  compress_level=3)
 
 
 def _inside(box, width: float, height: float) -> bool:

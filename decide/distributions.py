@@ -238,7 +238,8 @@ class LogNormal(Distribution):
     def cdf(self, x):
         x = np.asarray(x, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            prob = 0.5 * special.erfc(-(np.log(x) - self.mu) / (self.sigma * _ROOT2))  # = 0.5 (1 + erf), exact in the tail
+            # 0.5 (1 + erf(z)) written as 0.5 erfc(-z): the same, but exact far in the lower tail
+            prob = 0.5 * special.erfc(-(np.log(x) - self.mu) / (self.sigma * _ROOT2))
         return _scalar(np.where(x < 0, 0.0, np.where(x >= np.inf, 1.0, prob)))
 
     def pdf(self, x):

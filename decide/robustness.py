@@ -300,7 +300,8 @@ def _two_way_values(m, q: np.ndarray, jx: int, jy: int, gx: np.ndarray, gy: np.n
     weight = (np.where(m.is_harm, -w, 1.0) * m.applies).ravel()  # [slot], slots row-major [option, outcome]
     owner = np.repeat(np.eye(n_options), m.applies.shape[1], axis=0)  # [slot, option]
     chance_idx, magnitude_idx = m.chance_idx.ravel(), m.magnitude_idx.ravel()
-    swept = np.isin(chance_idx, (jx, jy)) | np.isin(magnitude_idx, (jx, jy)) | (m.factor_matrix[[jx, jy]] != 0).any(axis=0)
+    swept = np.isin(chance_idx, (jx, jy)) | np.isin(magnitude_idx, (jx, jy))
+    swept |= (m.factor_matrix[[jx, jy]] != 0).any(axis=0)  # an odds ratio on the slot's chance
     swept &= m.applies.ravel()
     chance, magnitude = m.evaluate(q)  # [draw, option, outcome]
     kept = np.where(swept, 0.0, (chance * magnitude).reshape(len(q), -1).mean(axis=0) * weight)
