@@ -27,9 +27,12 @@ demo: $(STAMP)
 # In parallel on every core (pytest-xdist). tests/conftest.py keeps a test file on one worker, and the notebooks'
 # nbval cells with tests/test_notebooks.py (one kernel per notebook; the demo's run is compared with nbval's).
 # The 20 slowest tests are listed at the end.
+# Linear algebra on one thread in each worker: two workers each running two BLAS threads on two cores made
+# regressions and Gaussian processes many times slower than one thread each.
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=20 $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=20 $(PYTEST_ARGS)
 
 # Every page `make demo` wrote, as PNG pages in build/snapshots/ (headless Chromium, no network).
 snapshot: $(STAMP)
