@@ -290,13 +290,9 @@ def _table_html(df: pd.DataFrame, digits: int = 3) -> str:
     return df.to_html(index=False, float_format=lambda v: f"{v:.{digits}f}", na_rep="–", border=0, classes="data")
 
 
-def report_html(audit: Audit, lb: LabelBias, *, title: str | None = None, intervention: str | None = None,
-                command: str | None = None) -> str:
-    """The whole report as one HTML string (figures embedded as PNG data URIs)."""
-    from decide import __version__
-    from decide._html import figure_to_data_uri, render
-    from decide.plots import audit as plots
-
+def _figures(audit: Audit, lb: LabelBias, plots, figure_to_data_uri) -> dict[str, str]:
+    """The report's figures as PNG data URIs, made at the resolution they are saved at so the text
+    layouts found while laying them out are the ones used to draw them (see decide._html)."""
     s, ref = audit.settings, audit.reference
     figures = {
         "forest": figure_to_data_uri(plots.forest(audit.disparities, reference=ref, interval=s["interval"],
@@ -308,6 +304,21 @@ def report_html(audit: Audit, lb: LabelBias, *, title: str | None = None, interv
     if s["has_score"] and len(audit.calibration):
         figures["calibration"] = figure_to_data_uri(plots.calibration(audit.calibration, probability=s["score_is_probability"],
                                                                       interval=s["interval"], outcome=s["outcome_column"]))
+    return figures
+
+
+def report_html(audit: Audit, lb: LabelBias, *, title: str | None = None, intervention: str | None = None,
+                command: str | None = None) -> str:
+    """The whole report as one HTML string (figures embedded as PNG data URIs)."""
+    import matplotlib
+
+    from decide import __version__
+    from decide._html import FIGURE_DPI, figure_to_data_uri, render
+    from decide.plots import audit as plots
+
+    s, ref = audit.settings, audit.reference
+    with matplotlib.rc_context({"figure.dpi": FIGURE_DPI}):
+        figures = _figures(audit, lb, plots, figure_to_data_uri)
     disp = audit.disparities.copy()
     disp["metric"] = disp["metric"].map(LABELS)
     disp = disp[["group", "metric", "scale", "estimate", "lower", "upper", "p_outside", "verdict"]]
