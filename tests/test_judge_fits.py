@@ -32,7 +32,9 @@ def test_verbal_table_is_prelizs_maximum_entropy_fit(scale):
                 warnings.simplefilter("ignore")
                 pz.maxent(fitted, lo, hi, mass, plot=False)
             got = Judgement(verbal=term, scale=scale, confidence=confidence).to_distribution()
-            assert (got.alpha, got.beta) == pytest.approx((fitted.alpha, fitted.beta), rel=1e-12), (term, confidence)
+            # preliz's optimiser stops within its tolerance, and where it stops depends on the linear algebra's
+            # thread count (up to 7e-4 apart between one thread and two); the table is one such stop
+            assert (got.alpha, got.beta) == pytest.approx((fitted.alpha, fitted.beta), rel=2e-3), (term, confidence)
             inside = got.cdf(hi) - got.cdf(lo)
             assert inside == pytest.approx(mass, abs=1e-3)  # the band holds the stated share
 
