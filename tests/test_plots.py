@@ -385,3 +385,32 @@ def test_judgements_of_a_small_chance_are_drawn_where_the_curve_is():
     assert small.min() <= dist.ppf(0.0005) and dist.ppf(0.9995) <= small.max() < 0.1
     q = case.quantity("long_term_foster_disruption").all_judgements[0]
     assert wide.min() <= q.low and q.high <= wide.max()
+
+
+@pytest.mark.parametrize("antialiased", [True, False])
+def test_report_text_drawing_gives_matplotlibs_own_pixels(antialiased):
+    """decide._html draws the report's text with each glyph's picture reused; the pixels must be
+    exactly matplotlib's, for sizes, rotations, positions within a pixel, accents and fallbacks."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from decide import _html
+
+    def draw(quick: bool):
+        fig = Figure(figsize=(6, 4), dpi=110)
+        canvas = FigureCanvasAgg(fig)
+        texts = ["return home with support: grows up at home (more likely)", "1.25×  ·  0.8 ≤ ratio", "é ü ß – “quoted”",
+                 "two\nlines of text", "3 · 10⁻²"]
+        rng = np.random.default_rng(7)
+        for i in range(40):
+            fig.text(rng.uniform(0, 0.8), rng.uniform(0, 0.95), texts[i % len(texts)], fontsize=[7, 8, 8.5, 10, 12][i % 5],
+                     rotation=[0, 0, 90, 45, 0, 30][i % 6], antialiased=antialiased)
+        if quick:
+            _html._draw_text_quickly(canvas.get_renderer())
+            assert "draw_text" in vars(canvas.get_renderer())  # the quick drawing is the one used
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    _html._GLYPHS.clear()
+    expected = draw(False)
+    assert (draw(True) == expected).all()
+    assert (draw(True) == expected).all()  # again, now from the kept glyph pictures
