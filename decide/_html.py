@@ -100,13 +100,16 @@ def _write_png(fig, buf) -> None:
 
 #: Glyph pictures already rendered, by font, size, glyph, rotation and position within a pixel.
 _GLYPHS: dict = {}
+#: Texts already shaped (which glyphs, where), by font, string, size and resolution.
+_SHAPED: dict = {}
 
 
 def _draw_text_quickly(renderer) -> None:
     """Have this renderer draw text as matplotlib's Agg renderer does, pixel for pixel, with less work.
 
-    matplotlib 3.11 renders every glyph of every text through FreeType from Python, about a tenth
-    of a millisecond each, and a report has some 6,000: a fifth of its figures' time. A glyph's
+    matplotlib 3.11 shapes each text and renders every glyph through FreeType from Python, about a
+    tenth of a millisecond a glyph, and a report has some 6,000: a fifth of its figures' time. A
+    text shaped once (a tick label, a group's name) is not shaped again, and a glyph's
     picture depends only on the font, size, rotation and where it falls within a pixel (FreeType
     shifts an outline by whole pixels exactly), so each such picture is rendered once and then
     reused, and the rotation matrix is worked out once per text rather than per glyph. Only this
@@ -135,10 +138,21 @@ def _draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         return RendererAgg.draw_text(self, gc, x, y, s, prop, angle, ismath, mtext)
     font = self._prepare_font(prop)
     flags = get_hinting_flag()
-    items = font._layout(s, flags=flags,
-                         features=mtext.get_fontfeatures() if mtext is not None else None,
-                         language=mtext.get_language() if mtext is not None else None)
     size = prop.get_size_in_points()
+    features = mtext.get_fontfeatures() if mtext is not None else None
+    language = mtext.get_language() if mtext is not None else None
+    try:  # the shaped text: the same string, font and size always gives the same glyphs at the same places
+        shaped = (font, s, flags, features, language, size, self.dpi)
+        items = _SHAPED.get(shaped)
+    except TypeError:  # features or language given as something unhashable
+        shaped = items = None
+    if items is None:
+        items = [(item.ft_object, item.glyph_index, item.x, item.y)
+                 for item in font._layout(s, flags=flags, features=features, language=language)]
+        if shaped is not None:
+            if len(_SHAPED) > 20_000:
+                _SHAPED.clear()
+            _SHAPED[shaped] = items
     cos = math.cos(math.radians(angle))
     sin = math.sin(math.radians(angle))
     matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
@@ -149,17 +163,15 @@ def _draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
     draw = self._renderer.draw_text_image
     if len(_GLYPHS) > 50_000:  # a bound on memory; a report draws a few thousand distinct glyphs
         _GLYPHS.clear()
-    for item in items:  # dy is upwards
-        dx, dy = item.x, item.y
+    for f, index, dx, dy in items:  # dy is upwards
         px = round(0x40 * (x + dx * cos - dy * sin))
         py = round(0x40 * (height - y + dx * sin + dy * cos))  # FreeType's y is upwards
-        key = (item.ft_object, item.glyph_index, rotation, px % 64, py % 64)
+        key = (f, index, rotation, px % 64, py % 64)
         glyph = _GLYPHS.get(key)
         if glyph is None:
-            f = item.ft_object
             f.set_size(size, self.dpi)
             f._set_transform(matrix, [px, py])
-            bitmap = f._render_glyph(item.glyph_index, flags, mode)
+            bitmap = f._render_glyph(index, flags, mode)
             buffer = bitmap.buffer
             if not antialiased:
                 buffer *= 0xff

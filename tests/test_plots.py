@@ -410,7 +410,7 @@ def test_report_text_drawing_gives_matplotlibs_own_pixels(antialiased):
         canvas.draw()
         return np.asarray(canvas.buffer_rgba()).copy()
 
-    _html._GLYPHS.clear()
+    _html._GLYPHS.clear(); _html._SHAPED.clear()
     expected = draw(False)
     assert (draw(True) == expected).all()
     assert (draw(True) == expected).all()  # again, now from the kept glyph pictures
