@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import tempfile
@@ -104,6 +105,16 @@ _GLYPHS: dict = {}
 _SHAPED: dict = {}
 
 
+def _agg_draw_text(self, *args):
+    """matplotlib's own RendererAgg.draw_text (also while quick_text has replaced it)."""
+    from matplotlib.backends import backend_agg
+
+    return _AGG_DRAW_TEXT.get("draw_text", backend_agg.RendererAgg.draw_text)(self, *args)
+
+
+_AGG_DRAW_TEXT: dict = {}
+
+
 def _draw_text_quickly(renderer) -> None:
     """Have this renderer draw text as matplotlib's Agg renderer does, pixel for pixel, with less work.
 
@@ -126,16 +137,55 @@ def _draw_text_quickly(renderer) -> None:
     renderer.draw_text = types.MethodType(_draw_text, renderer)
 
 
+#: Sizes of texts already measured (width, height, descent), by font, string, size and resolution.
+_MEASURED: dict = {}
+
+
+@contextlib.contextmanager
+def quick_text():
+    """While making a report's figures: every Agg renderer measures a text it has measured before
+    (on any figure) from a table, and draws text as _draw_text_quickly's renderer does.
+
+    The same numbers and pixels as matplotlib's own; matplotlib keeps its measures per canvas, so
+    each figure measured its tick labels and names afresh. Left as it was afterwards.
+    """
+    from matplotlib.backends import backend_agg
+
+    cls = backend_agg.RendererAgg
+    if getattr(cls, "_draw_text_glyphs_and_boxes", None) is None or not hasattr(backend_agg, "RenderMode"):
+        yield
+        return
+    saved = cls.__dict__["draw_text"], cls.__dict__["get_text_width_height_descent"]
+    _AGG_DRAW_TEXT.setdefault("draw_text", saved[0])
+
+    def measure(self, s, prop, ismath):
+        if ismath:
+            return saved[1](self, s, prop, ismath)
+        key = (self._prepare_font(prop), s, prop.get_size_in_points(), self.dpi, backend_agg.get_hinting_flag())
+        size = _MEASURED.get(key)
+        if size is None:
+            if len(_MEASURED) > 20_000:
+                _MEASURED.clear()
+            size = _MEASURED[key] = saved[1](self, s, prop, ismath)
+        return size
+
+    cls.draw_text, cls.get_text_width_height_descent = _draw_text, measure
+    try:
+        yield
+    finally:
+        cls.draw_text, cls.get_text_width_height_descent = saved
+
+
 def _draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
     """RendererAgg.draw_text and _draw_text_glyphs_and_boxes (matplotlib 3.11) with each glyph's
     picture kept in _GLYPHS; the same arithmetic, so the same pixels."""
     import math
 
     import numpy as np
-    from matplotlib.backends.backend_agg import RenderMode, RendererAgg, get_hinting_flag
+    from matplotlib.backends.backend_agg import RenderMode, get_hinting_flag
 
     if ismath:
-        return RendererAgg.draw_text(self, gc, x, y, s, prop, angle, ismath, mtext)
+        return _agg_draw_text(self, gc, x, y, s, prop, angle, ismath, mtext)
     font = self._prepare_font(prop)
     flags = get_hinting_flag()
     size = prop.get_size_in_points()

@@ -679,11 +679,11 @@ def figures(r: CaseReport) -> dict[str, str]:
 
     import matplotlib
 
-    from decide._html import FIGURE_DPI
+    from decide._html import FIGURE_DPI, quick_text
 
     # made at the resolution they are saved at, so the text layouts found while making them are
     # the ones used to crop and draw them (see decide._html.figure_to_data_uri)
-    with matplotlib.rc_context({"figure.dpi": FIGURE_DPI}):
+    with matplotlib.rc_context({"figure.dpi": FIGURE_DPI}), quick_text():
         return _figures(r, figure_to_data_uri, dp, ip)
 
 

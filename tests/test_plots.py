@@ -414,3 +414,36 @@ def test_report_text_drawing_gives_matplotlibs_own_pixels(antialiased):
     expected = draw(False)
     assert (draw(True) == expected).all()
     assert (draw(True) == expected).all()  # again, now from the kept glyph pictures
+
+
+def test_quick_text_gives_the_same_picture_and_leaves_matplotlib_as_it_was():
+    """decide._html.quick_text (the reports' figures) measures and draws as matplotlib does, and
+    puts matplotlib's own methods back afterwards."""
+    import io
+
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    from decide import _html
+
+    own = RendererAgg.draw_text, RendererAgg.get_text_width_height_descent
+
+    def picture() -> bytes:
+        fig, ax = plt.subplots(figsize=(5, 3), dpi=110)
+        ax.plot([0, 1, 2], [0.2, 0.9, 0.4], label="chance of re-abuse")
+        ax.set_yticks([0, 0.5, 1], ["none", "half", "all · 100 %"])
+        ax.set_xlabel("months since the decision")
+        ax.set_title(r"with mathtext: $\alpha = 0.9$")
+        ax.legend()
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="rgba", dpi=110)  # savefig's own canvas and renderer
+        plt.close(fig)
+        return buf.getvalue()
+
+    _html._GLYPHS.clear(); _html._SHAPED.clear(); _html._MEASURED.clear()
+    expected = picture()
+    with _html.quick_text():
+        assert RendererAgg.draw_text is not own[0]
+        first, again = picture(), picture()
+    assert first == expected and again == expected
+    assert (RendererAgg.draw_text, RendererAgg.get_text_width_height_descent) == own

@@ -313,11 +313,11 @@ def report_html(audit: Audit, lb: LabelBias, *, title: str | None = None, interv
     import matplotlib
 
     from decide import __version__
-    from decide._html import FIGURE_DPI, figure_to_data_uri, render
+    from decide._html import FIGURE_DPI, figure_to_data_uri, quick_text, render
     from decide.plots import audit as plots
 
     s, ref = audit.settings, audit.reference
-    with matplotlib.rc_context({"figure.dpi": FIGURE_DPI}):
+    with matplotlib.rc_context({"figure.dpi": FIGURE_DPI}), quick_text():
         figures = _figures(audit, lb, plots, figure_to_data_uri)
     disp = audit.disparities.copy()
     disp["metric"] = disp["metric"].map(LABELS)
