@@ -41,6 +41,7 @@ def discover(only: list[str], skip: list[str]) -> list[Path]:
 #: small and one large model, PyMC's sampler only, one cold/warm pair (no aim of issue 14 rests on it).
 QUICK_ARGS: dict[str, list[str]] = {
     "bench_evidence": ["--models", "conjugate", "timeliness", "--samplers", "pymc", "--pairs", "1"],
+    "bench_audit_postgres": ["--pairs", "3"],
 }
 
 
@@ -68,7 +69,8 @@ def run_one(path: Path, timeout: float) -> dict:
         rows = data.get("rows", [])
         for r in rows:
             r.setdefault("benchmark", data.get("benchmark", path.stem))
-        return {"benchmark": path.stem, "status": "ok", "rows": rows, "output": text[-1500:], "seconds": seconds}
+        return {"benchmark": path.stem, "status": "ok", "rows": rows, "output": text[-1500:], "seconds": seconds,
+                "when": harness.machine()["date"], "load_average": round(os.getloadavg()[0], 2)}
 
 
 def _row_line(r: dict) -> str:
@@ -99,6 +101,9 @@ def markdown(results: list[dict], machine: dict) -> str:
              "|---|---|---|---:|---:|---:|---|---|"]
     for res in results:
         lines += [_row_line(r) for r in res["rows"]]
+    runs = [f"{res['benchmark']} {res['when']} (load {res['load_average']})" for res in results if res.get("when")]
+    if runs:
+        lines += ["", "When each ran: " + "; ".join(runs) + "."]
     missing = [res for res in results if res["status"] != "ok" or not res["rows"]]
     if missing:
         lines += ["", "Benchmarks without rows:", ""]
@@ -115,6 +120,8 @@ def main(argv=None) -> int:
     parser.add_argument("--skip", nargs="*", default=[], help="leave these out (e.g. audit_postgres)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per benchmark (default 1800)")
     parser.add_argument("--out", default=str(harness.ROOT / "build"), help="folder for bench.md and bench.json")
+    parser.add_argument("--keep-others", action="store_true",
+                        help="keep the rows of benchmarks not run this time from the last bench.json (each says when it ran)")
     args = parser.parse_args(argv)
     results = []
     for path in discover(args.only, args.skip):
@@ -128,6 +135,12 @@ def main(argv=None) -> int:
     machine = harness.machine()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.keep_others and (out / "bench.json").exists():
+        ran = {res["benchmark"] for res in results}
+        earlier = json.loads((out / "bench.json").read_text()).get("benchmarks", [])
+        results += [res for res in earlier if res["benchmark"] not in ran]
+        order = [p.stem for p in discover([], [])]
+        results.sort(key=lambda res: order.index(res["benchmark"]) if res["benchmark"] in order else len(order))
     text = markdown(results, machine)
     (out / "bench.md").write_text(text)
     (out / "bench.json").write_text(json.dumps({"machine": machine, "benchmarks": results}, indent=1))
