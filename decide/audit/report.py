@@ -302,8 +302,9 @@ def _figures(audit: Audit, lb: LabelBias, plots, figure_to_data_uri) -> dict[str
         "label_bias": figure_to_data_uri(plots.label_bias(lb.disparities, reference=ref)),
     }
     if s["has_score"] and len(audit.calibration):
+        # the axis says "the recorded outcome", not the column's name (the report's text says which column it is)
         figures["calibration"] = figure_to_data_uri(plots.calibration(audit.calibration, probability=s["score_is_probability"],
-                                                                      interval=s["interval"], outcome=s["outcome_column"]))
+                                                                      interval=s["interval"]))
     return figures
 
 
