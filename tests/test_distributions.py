@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from decide import distributions as D
-from decide.judge import Judgement, draw, pool
+from decide.judge import Judgement, _preliz_fit_quantiles, draw, pool
 
 pz = pytest.importorskip("preliz")
 
@@ -162,21 +162,6 @@ def test_judgements_give_light_objects_that_simulate_as_before():
 
 # --- the quantile fit ---------------------------------------------------------------------------
 
-def _preliz_fit(dist, probs, values):
-    """preliz's own quantile fit (its optimiser, every quantile through its compiled graph)."""
-    from scipy import stats
-    from preliz.internal.optimization import get_fixed_params, optimize_quantiles
-
-    probs, values = np.asarray(probs, float), np.asarray(values, float)
-    z = stats.norm.ppf(probs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        none_idx, fixed = get_fixed_params(dist)
-        dist._fit_moments(float(np.interp(0.5, probs, values)), (values[-1] - values[0]) / (z[-1] - z[0]))
-        optimize_quantiles(dist, probs, values, none_idx, fixed)
-    return dist
-
-
 def _triple(lo, hi):
     return st.lists(st.floats(lo, hi), min_size=3, max_size=3, unique=True).map(sorted).filter(
         lambda v: v[1] - v[0] > (hi - lo) * 1e-3 and v[2] - v[1] > (hi - lo) * 1e-3)
@@ -235,7 +220,7 @@ def test_quantile_fit_gives_prelizs_parameters(name, data):
     light = D.fit_quantiles(name, probs, values, **fixed)
     before, _ = _direct_fit(getattr(pz, name)(**fixed), probs, values)
     close(light.params, before.params, rtol=1e-12, atol=1e-14, what=f"{name} {values} (as before)")
-    ref = _preliz_fit(getattr(pz, name)(**fixed), probs, values)
+    ref = _preliz_fit_quantiles(getattr(pz, name)(**fixed), probs, values)  # preliz's optimiser throughout
     close(light.params, ref.params, rtol=1e-4, atol=1e-6, what=f"{name} {values} (preliz)")
 
     def sq(d):

@@ -13,7 +13,7 @@ from conftest import BASE_CASE, RELAPSE_CASE, ROOT
 from decide import judge
 from decide.frame import Decision
 from decide.distributions import quantile_function
-from decide.judge import CONFIDENCE_MASS, SCALES, Judgement
+from decide.judge import CONFIDENCE_MASS, SCALES, Judgement, _preliz_fit_quantiles
 
 pz = pytest.importorskip("preliz")
 
@@ -37,21 +37,6 @@ def test_verbal_table_is_prelizs_maximum_entropy_fit(scale):
             assert (got.alpha, got.beta) == pytest.approx((fitted.alpha, fitted.beta), rel=2e-3), (term, confidence)
             inside = got.cdf(hi) - got.cdf(lo)
             assert inside == pytest.approx(mass, abs=1e-3)  # the band holds the stated share
-
-
-def _preliz_quantile_fit(dist, probs, values):
-    """The fit as it was: preliz's own optimiser, every quantile through preliz's compiled graph."""
-    from scipy import stats
-    from preliz.internal.optimization import get_fixed_params, optimize_quantiles
-
-    probs, values = np.asarray(probs, float), np.asarray(values, float)
-    z = stats.norm.ppf(probs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        none_idx, fixed = get_fixed_params(dist)
-        dist._fit_moments(float(np.interp(0.5, probs, values)), (values[-1] - values[0]) / (z[-1] - z[0]))
-        optimize_quantiles(dist, probs, values, none_idx, fixed)
-    return dist
 
 
 def _fitted_judgements(case: dict) -> list[tuple[Judgement, str, tuple]]:
@@ -93,7 +78,7 @@ def test_quantile_fits_equal_prelizs_optimiser(case):
         probs, values = list(probs), list(values)
         name, fixed = judge._family_for(kind, bounds)
         new = judge.fit_quantiles((name, fixed), probs, values)
-        old = _preliz_quantile_fit(getattr(pz, name)(**fixed), probs, values)
+        old = _preliz_fit_quantiles(getattr(pz, name)(**fixed), probs, values)
         families.add(type(new).__name__)
         assert type(new).__module__ == "decide.distributions"  # preliz not needed
         assert type(new).__name__ == type(old).__name__
@@ -115,7 +100,7 @@ def test_quantile_fits_equal_prelizs_optimiser_on_other_shapes(family, probs, va
         return pz.BetaScaled(lower=0.0, upper=100.0) if family == "BetaScaled" else getattr(pz, family)()
 
     new = judge.fit_quantiles(make(), probs, values)  # a preliz family is fitted the light way too
-    old = _preliz_quantile_fit(make(), probs, values)
+    old = _preliz_fit_quantiles(make(), probs, values)
     np.testing.assert_allclose(np.asarray(new.params, float), np.asarray(old.params, float), rtol=1e-7)
     fixed = {"lower": 0.0, "upper": 100.0} if family == "BetaScaled" else {}
     assert judge.fit_quantiles((family, fixed), probs, values).params == new.params
@@ -128,7 +113,7 @@ def test_quantile_fits_equal_prelizs_optimiser_on_other_shapes(family, probs, va
 def test_other_families_and_fixed_parameters_go_to_prelizs_optimiser():
     """A family decide does not fit itself (or a preliz family with a fixed parameter) is preliz's fit."""
     new = judge.fit_quantiles(pz.Weibull(), [0.1, 0.5, 0.9], [1.0, 2.0, 4.0])
-    old = _preliz_quantile_fit(pz.Weibull(), [0.1, 0.5, 0.9], [1.0, 2.0, 4.0])
+    old = _preliz_fit_quantiles(pz.Weibull(), [0.1, 0.5, 0.9], [1.0, 2.0, 4.0])
     assert isinstance(new, pz.Weibull)
     np.testing.assert_allclose(np.asarray(new.params, float), np.asarray(old.params, float), rtol=1e-7)
     fixed_mu = judge.fit_quantiles(pz.Normal(mu=0.0), [0.1, 0.9], [-2.0, 2.0])
