@@ -100,3 +100,14 @@ def test_run_all_runs_a_benchmark_and_reads_its_rows(tmp_path, monkeypatch):
     data = json.loads((tmp_path / "out" / "bench.json").read_text())
     assert [b["benchmark"] for b in data["benchmarks"]] == ["bench_silent", "bench_tiny"]
     assert "| tiny | x | y |" in (tmp_path / "out" / "bench.md").read_text()
+
+
+def test_suite_rows_judge_neither_a_busy_run_nor_a_first_run():
+    from bench_suite import row
+
+    quiet = {"seconds": 20.0, "cores": 2, "load_average": 1.0, "measured": "now"}
+    assert row("n", quiet, 30.0, "x")["met"] is True
+    assert row("n", {**quiet, "seconds": 40.0}, 30.0, "x")["met"] is False
+    assert row("n", {**quiet, "load_average": 5.0}, 30.0, "x")["met"] is None
+    first = row("n", {**quiet, "seconds": 45.0, "compiled_files": 40}, 30.0, "x")
+    assert first["met"] is None and "first run" in first["baseline"]
