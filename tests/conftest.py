@@ -72,6 +72,20 @@ def base_case():
     return copy.deepcopy(BASE_CASE)
 
 
+class LazyModule:
+    """A module imported on first use. pytest-xdist collects every test file on every worker, so a test file
+    that imported preliz (3 CPU seconds) or panel at the top made both workers pay for it, whichever ran its
+    tests."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
 def to_yaml(data) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 

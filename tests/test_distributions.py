@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from decide import distributions as D
 from decide.judge import Judgement, _preliz_fit_quantiles, draw, pool
 
-pz = pytest.importorskip("preliz")
+from conftest import LazyModule
+
+pz = LazyModule("preliz")
 
 QS = np.array([-0.1, 0.0, 1e-6, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1 - 1e-6, 1.0, 1.1])
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,14 +7,14 @@ import shutil
 
 import pytest
 
-pn = pytest.importorskip("panel", reason="the workshop's views need panel")
-
 import decide.workshop
 from decide.errors import DecideError
 from decide.workshop import app
 from decide.workshop.session import Workshop
 
-from conftest import CASES
+from conftest import CASES, LazyModule
+
+pn = LazyModule("panel")
 
 QUANTITIES = ["foster_placement_moves", "harm_of_reabuse"]
 
