@@ -111,3 +111,20 @@ def test_suite_rows_judge_neither_a_busy_run_nor_a_first_run():
     assert row("n", {**quiet, "load_average": 5.0}, 30.0, "x")["met"] is None
     first = row("n", {**quiet, "seconds": 45.0, "compiled_files": 40}, 30.0, "x")
     assert first["met"] is None and "first run" in first["baseline"]
+
+
+def test_the_suite_hands_out_its_longest_units_first_and_keeps_each_units_order():
+    """tests/conftest.py: the notebooks' unit (nbval's cells with tests/test_notebooks.py) first, then the other
+    long files, then the rest by number of tests; within a unit the order is untouched (nbval's cells share a
+    kernel and must run in order)."""
+    from types import SimpleNamespace
+
+    from conftest import LONGEST_FIRST, _by_length
+
+    ids = ["tests/test_a.py::x", "notebooks/01.ipynb::Cell 0", "tests/test_b.py::y", "tests/test_catalogue.py::e1",
+           "tests/test_b.py::z", "notebooks/01.ipynb::Cell 1", "tests/test_notebooks.py::t", "tests/test_catalogue.py::e2"]
+    order = [item.nodeid for item in _by_length([SimpleNamespace(nodeid=i) for i in ids])]
+    assert order == ["notebooks/01.ipynb::Cell 0", "notebooks/01.ipynb::Cell 1", "tests/test_notebooks.py::t",
+                     "tests/test_catalogue.py::e1", "tests/test_catalogue.py::e2",
+                     "tests/test_b.py::y", "tests/test_b.py::z", "tests/test_a.py::x"]
+    assert LONGEST_FIRST[0] == "notebooks"
