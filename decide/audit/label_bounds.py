@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from decide.audit.common import LABEL_DEPENDENT, _interval_bounds, _listing, _rate, _suggest
+from decide.audit.common import LABEL_DEPENDENT, RATES, _interval_bounds, _listing, _rate, _suggest
 from decide.errors import DecideError
 
 if TYPE_CHECKING:
@@ -27,24 +27,9 @@ def relabel(cells: np.ndarray, k, *, split: str = "low") -> np.ndarray:
     the flagged), 'proportional' spreads them like the recorded ones (mislabelling unrelated to
     the flag). Works on counts or proportions, any leading shape; ``k`` broadcasts.
     """
-    cells = np.asarray(cells, dtype=float)
-    tp, fp, fn, tn = (cells[..., i] for i in range(4))
-    k = np.asarray(k, dtype=float)
-    pos, neg = tp + fn, fp + tn
-    true_pos = np.minimum(pos / k, pos + neg)
-    remove = np.maximum(pos - true_pos, 0.0)  # recorded positives that are not true positives
-    add = np.maximum(true_pos - pos, 0.0)  # true positives recorded as negatives
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if split == "low":  # extra records as few as possible among the flagged; missing ones among the unflagged
-            xr, xa = np.maximum(0.0, remove - fn), np.maximum(0.0, add - tn)
-        elif split == "high":
-            xr, xa = np.minimum(remove, tp), np.minimum(add, fp)
-        elif split == "proportional":
-            xr = np.where(pos > 0, remove * tp / np.where(pos > 0, pos, 1), 0.0)
-            xa = np.where(neg > 0, add * fp / np.where(neg > 0, neg, 1), 0.0)
-        else:
-            raise ValueError(f"split must be 'low', 'high' or 'proportional', got {split!r}")
-    return np.stack([tp - xr + xa, fp + xr - xa, fn - (remove - xr) + (add - xa), tn + (remove - xr) - (add - xa)], axis=-1)
+    if split not in ("low", "high", "proportional"):
+        raise ValueError(f"split must be 'low', 'high' or 'proportional', got {split!r}")
+    return np.stack(_relabelled_cells(np.asarray(cells, dtype=float), np.asarray(k, dtype=float), (split,))[0], axis=-1)
 
 
 def _k_grid(lo: float, hi: float, grid: int) -> np.ndarray:
@@ -67,16 +52,71 @@ def rate_bounds(cells: np.ndarray, k_range: tuple[float, float], metric: str, gr
 def _bounds_of_rates(cells: np.ndarray, k_range, metrics, grid: int = 61, splits=("low", "high"),
                      extra_k=()) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """:func:`rate_bounds` of several rates at once: the cells are relabelled once per split and every rate is read
-    off them (the relabelling is most of the work, and the same for every rate)."""
+    off them (the relabelling is most of the work, and the same for every rate). The lowest over splits and factors
+    is the lowest over splits of the lowest over factors (NaN, a rate without cases, left aside either way). Many
+    cells (posterior draws) are done a few hundred at a time, so the arrays stay in the processor's cache."""
     ks = np.unique(np.concatenate([_k_grid(*k_range, grid), np.asarray(extra_k, dtype=float)]))
-    c = np.asarray(cells, dtype=float)[..., None, :]
-    relabelled = [relabel(c, ks, split=s) for s in splits]
+    cells = np.asarray(cells, dtype=float)
+    if cells.ndim == 2 and len(cells) > _CHUNK:
+        parts = [_bounds_of_rates(cells[i:i + _CHUNK], k_range, metrics, grid, splits, extra_k)
+                 for i in range(0, len(cells), _CHUNK)]
+        return {m: tuple(np.concatenate([p[m][j] for p in parts]) for j in (0, 1)) for m in metrics}
+    by_split = [_rates_of_cells(four, metrics) for four in _relabelled_cells(cells[..., None, :], ks, splits)]
     out = {}
     for metric in metrics:
-        vals = np.stack([_rate(r, metric) for r in relabelled], axis=-1)
+        low = high = by_split[0][metric]
+        for rates in by_split[1:]:
+            low, high = np.fmin(low, rates[metric]), np.fmax(high, rates[metric])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a rate can be undefined at some k (no cases)
-            out[metric] = np.nanmin(vals, axis=(-2, -1)), np.nanmax(vals, axis=(-2, -1))
+            out[metric] = np.nanmin(low, axis=-1), np.nanmax(high, axis=-1)
+    return out
+
+
+#: Posterior draws relabelled at a time (with some 60 factors each, about 100 kB an array).
+_CHUNK = 250
+
+
+def _relabelled_cells(cells: np.ndarray, k, splits) -> list[tuple[np.ndarray, ...]]:
+    """:func:`relabel`'s four cells as separate arrays (tp, fp, fn, tn), for each split in ``splits``, without
+    stacking them and with what the splits share worked out once: the same arithmetic, so the same numbers."""
+    tp, fp, fn, tn = (cells[..., i] for i in range(4))
+    pos, neg = tp + fn, fp + tn
+    true_pos = np.minimum(pos / k, pos + neg)
+    remove = np.maximum(pos - true_pos, 0.0)  # recorded positives that are not true positives
+    add = np.maximum(true_pos - pos, 0.0)  # true positives recorded as negatives
+    out = []
+    for split in splits:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if split == "low":  # extra records as few as possible among the flagged; missing ones among the unflagged
+                xr, xa = np.maximum(0.0, remove - fn), np.maximum(0.0, add - tn)
+            elif split == "high":
+                xr, xa = np.minimum(remove, tp), np.minimum(add, fp)
+            else:
+                xr = np.where(pos > 0, remove * tp / np.where(pos > 0, pos, 1), 0.0)
+                xa = np.where(neg > 0, add * fp / np.where(neg > 0, neg, 1), 0.0)
+        out.append((tp - xr + xa, fp + xr - xa, fn - (remove - xr) + (add - xa), tn + (remove - xr) - (add - xa)))
+    return out
+
+
+def _rates_of_cells(four: tuple[np.ndarray, ...], metrics) -> dict[str, np.ndarray]:
+    """:func:`_rate` of several rates from four cell arrays: each sum added left to right in the order RATES lists
+    the cells, as numpy adds a few numbers, so the same numbers; a sum shared by several rates is made once."""
+    sums: dict = {}
+
+    def total(idx):
+        if idx not in sums:
+            s = four[idx[0]]
+            for i in idx[1:]:
+                s = s + four[i]
+            sums[idx] = s
+        return sums[idx]
+
+    out = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for metric in metrics:
+            num, den, _ = RATES[metric]
+            out[metric] = total(tuple(num)) / total(tuple(den))
     return out
 
 
@@ -165,36 +205,44 @@ def _tipping(cells, names, ref, grid, max_factor) -> pd.DataFrame:
     half = 200
     ks = np.exp(np.linspace(-np.log(max_factor), np.log(max_factor), 2 * half + 1))
     r = names.index(ref)
-    rows = []
+    splits = ("low", "high")
+    found, pending = {}, []  # pending: (group, metric, side, cells, reference's rate, a_k, b_k, lo0, hi0)
     for gi, g in enumerate(names):
         if gi == r:
             continue
         c = cells[gi][None, :]
+        on_grid = [_rates_of_cells(four, LABEL_DEPENDENT) for four in _relabelled_cells(c, ks[:, None], splits)]
         for metric in LABEL_DEPENDENT:
             ref_val = _rate(cells[r], metric)
-            vals = np.stack([_rate(relabel(c, ks[:, None], split=s), metric)[:, 0] for s in ("low", "high")], axis=-1)
-            mins, maxs = np.fmin(vals[:, 0], vals[:, 1]), np.fmax(vals[:, 0], vals[:, 1])
-            found = {}
+            low, high = (rates[metric][:, 0] for rates in on_grid)
+            mins, maxs = np.fmin(low, high), np.fmax(low, high)
             for side, sl in (("up", slice(half, None)), ("down", slice(half, None, -1))):
                 lo, hi = np.fmin.accumulate(mins[sl]), np.fmax.accumulate(maxs[sl])  # range over k from 1 to ks[sl][j]
                 ok = np.flatnonzero((lo <= ref_val) & (ref_val <= hi)) if np.isfinite(ref_val) else np.array([], dtype=int)
                 if not ok.size:
-                    found[side] = np.nan
+                    found[g, metric, side] = np.nan
                 elif ok[0] == 0:
-                    found[side] = 1.0
-                else:  # between two grid points: bisect on k, keeping the range reached at the point before
+                    found[g, metric, side] = 1.0
+                else:  # between two grid points: bisected below, keeping the range reached at the point before
                     j = ok[0]
-                    a_k, b_k = ks[sl][j - 1], ks[sl][j]
-                    lo0, hi0 = lo[j - 1], hi[j - 1]
-                    for _ in range(40):
-                        mid = np.sqrt(a_k * b_k)
-                        v = [_rate(relabel(c, mid, split=sp), metric)[0] for sp in ("low", "high")]
-                        if np.fmin(lo0, np.fmin(*v)) <= ref_val <= np.fmax(hi0, np.fmax(*v)):
-                            b_k = mid
-                        else:
-                            a_k = mid
-                    found[side] = float(b_k)
-            up, down = found["up"], found["down"]
+                    pending.append((g, metric, side, cells[gi], ref_val, ks[sl][j - 1], ks[sl][j], lo[j - 1], hi[j - 1]))
+    if pending:  # every bisection at once, each step the same arithmetic as one at a time
+        keys = [p[:3] for p in pending]
+        c, ref_val, a_k, b_k, lo0, hi0 = (np.array(v, dtype=float) for v in zip(*(p[3:] for p in pending)))
+        which = np.array([LABEL_DEPENDENT.index(k[1]) for k in keys])
+        for _ in range(40):
+            mid = np.sqrt(a_k * b_k)
+            v = [np.choose(which, list(_rates_of_cells(four, LABEL_DEPENDENT).values()))
+                 for four in _relabelled_cells(c, mid, splits)]
+            reached = (np.fmin(lo0, np.fmin(*v)) <= ref_val) & (ref_val <= np.fmax(hi0, np.fmax(*v)))
+            a_k, b_k = np.where(reached, a_k, mid), np.where(reached, mid, b_k)
+        found.update((k, float(b)) for k, b in zip(keys, b_k))
+    rows = []
+    for g in names:
+        if g == ref:
+            continue
+        for metric in LABEL_DEPENDENT:
+            up, down = found[g, metric, "up"], found[g, metric, "down"]
             sym = np.fmin(up, 1 / down) if np.isfinite(up) or np.isfinite(down) else np.nan
             nearest = (np.nan if not np.isfinite(sym) else up if np.isfinite(up) and up <= sym * (1 + 1e-12) else down)
             rows.append(dict(group=g, metric=metric, factor=float(sym), nearest_k=float(nearest), factor_up=up,
