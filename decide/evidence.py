@@ -20,14 +20,22 @@ posterior. ``kappa`` says how alike the studies are (large kappa: very alike).
 Sampler: PyMC 6 picks nutpie by default when it is installed. On these small models nutpie's
 numba compilation costs more than it saves (see ``benchmarks/bench_evidence.py``), so the default
 here is PyMC's own NUTS (``sampler="pymc"``); pass ``sampler="nutpie"`` to use nutpie.
+
+Compiling a model costs more than sampling it. With PyMC's NUTS and a Beta prior, a model once
+compiled is kept for the rest of the session: counts and prior parameters are data (``pm.Data``),
+so updating again with other counts (or another Beta prior) reuses the compiled log-density and its
+gradient; the same seed gives the same draws either way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import logging
 import math
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -593,23 +601,11 @@ def update(
     n = evidence["total"].to_numpy()
     studies = list(evidence["study"])
 
-    # Counts and prior parameters enter as data, so the compiled model does not depend on their
-    # values and PyTensor's compile cache is reused from one dataset (or prior) to the next.
-    with pm.Model(coords={"study": studies}) as model:
-        if pooling == "complete":
-            rate = _prior_rv(prior, "rate")
-            pm.Binomial("events", n=pm.Data("total", int(n.sum())), p=rate, observed=pm.Data("observed", int(y.sum())))
-        else:
-            mean_rate = _prior_rv(prior, "mean_rate")
-            log_kappa = pm.Normal("log_kappa", *log_kappa_prior)
-            kappa = pm.Deterministic("kappa", pm.math.exp(log_kappa))
-            pm.BetaBinomial("events", alpha=mean_rate * kappa, beta=(1 - mean_rate) * kappa,
-                            n=pm.Data("total", n, dims="study"), observed=pm.Data("observed", y, dims="study"),
-                            dims="study")
-        if target_accept is None:  # (mean, kappa) is funnel-shaped when there are few studies: smaller steps
-            target_accept = 0.9 if pooling == "complete" else 0.99
-        dt = _sample(model, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
-                     target_accept=target_accept)
+    model = _evidence_model(pooling, prior, tuple(log_kappa_prior), studies, n, y, keep=sampler == "pymc")
+    if target_accept is None:  # (mean, kappa) is funnel-shaped when there are few studies: smaller steps
+        target_accept = 0.9 if pooling == "complete" else 0.99
+    dt = _sample(model, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler,
+                 target_accept=target_accept)
     var_names = ["rate"] if pooling == "complete" else ["mean_rate", "kappa"]
     if pooling == "partial":
         _add_study_rates(dt, y, n, studies, seed)
@@ -617,6 +613,84 @@ def update(
     dt.attrs.update(quantity=quantity, prior=prior.label, prior_method=prior.method, pooling=pooling,
                     sampler=sampler, seed=seed)
     return EvidenceFit(quantity, evidence, prior, pooling, dt, diag, seed)
+
+
+#: Compiled evidence models kept for reuse in this session, most recently used last (see _evidence_model).
+_KEPT_MODELS: OrderedDict[tuple, object] = OrderedDict()
+#: How many compiled models are kept: one per pooling and compile setting in use is plenty.
+KEPT_MODELS_MAX = 8
+
+
+def _evidence_model(pooling: str, prior: RatePrior, log_kappa_prior: tuple[float, float], studies: list[str],
+                    n: np.ndarray, y: np.ndarray, keep: bool = True):
+    """The PyMC model of these counts: a kept, compiled one given the new data, or a new one.
+
+    Counts and Beta prior parameters are data (``pm.Data``), so a model of the same form (pooling,
+    log-kappa prior, compile settings) serves any counts, any number of studies and any Beta prior:
+    ``pm.set_data`` swaps them in and the compiled log-density is reused. A prior of another shape
+    has its parameters inside the model, so it is built afresh every time.
+    """
+    import pymc as pm
+
+    if pooling == "complete":
+        data = {"total": int(n.sum()), "observed": int(y.sum())}
+    else:
+        data = {"total": n, "observed": y}
+    name = "rate" if pooling == "complete" else "mean_rate"
+    key = (pooling, log_kappa_prior, _compile_settings())
+    keep = keep and prior.is_beta
+    model = _KEPT_MODELS.pop(key, None) if keep else None
+    if model is not None:
+        pm.set_data({**data, f"{name}_prior_alpha": prior.alpha, f"{name}_prior_beta": prior.beta}, model=model,
+                    coords={"study": studies})
+    else:
+        with _reusable_model_class()(coords={"study": studies}) as model:
+            if pooling == "complete":
+                rate = _prior_rv(prior, name)
+                pm.Binomial("events", n=pm.Data("total", data["total"]), p=rate, observed=pm.Data("observed", data["observed"]))
+            else:
+                mean_rate = _prior_rv(prior, name)
+                log_kappa = pm.Normal("log_kappa", *log_kappa_prior)
+                kappa = pm.Deterministic("kappa", pm.math.exp(log_kappa))
+                pm.BetaBinomial("events", alpha=mean_rate * kappa, beta=(1 - mean_rate) * kappa,
+                                n=pm.Data("total", n, dims="study"), observed=pm.Data("observed", y, dims="study"),
+                                dims="study")
+    if keep:
+        _KEPT_MODELS[key] = model
+        while len(_KEPT_MODELS) > KEPT_MODELS_MAX:
+            _KEPT_MODELS.popitem(last=False)
+    return model
+
+
+def _compile_settings() -> tuple:
+    """The PyTensor settings that shape compiled code: a model compiled under others is not reused."""
+    import pytensor
+
+    c = pytensor.config
+    return (str(c.mode), str(c.linker), str(c.optimizer), str(c.optimizer_including), str(c.optimizer_excluding),
+            str(c.floatX))
+
+
+@functools.cache
+def _reusable_model_class():
+    """A PyMC Model that compiles its log-density and gradient once and hands the same function out again.
+
+    PyMC's NUTS needs nothing else compiled (its start points and trace use small, quick functions),
+    so a kept model given new data with ``pm.set_data`` samples without compiling again. The function
+    reads the data when called, so it is the same whatever the data; the draws are the same as a
+    newly built model's. Defined on first use, so that importing this module does not import PyMC.
+    """
+    import pymc as pm
+
+    class ReusableModel(pm.Model):
+        def logp_dlogp_function(self, *args, **kwargs):
+            kept = self.__dict__.setdefault("_kept_logp_dlogp", {})
+            key = repr((args, sorted(kwargs.items())))
+            if key not in kept:
+                kept[key] = super().logp_dlogp_function(*args, **kwargs)
+            return kept[key]
+
+    return ReusableModel
 
 
 def _prior_rv(prior: RatePrior, name: str):
@@ -627,7 +701,25 @@ def _prior_rv(prior: RatePrior, name: str):
     return prior.to_pymc(name)
 
 
+@contextlib.contextmanager
+def _reproducible():
+    """Compile models so that the same seed gives the same draws on every run.
+
+    PyTensor compiles models with Numba and, by default, lets it reorder floating-point sums and
+    fuse multiply-adds ("fastmath"). How much it does so depends on whether a function was compiled
+    afresh or loaded from the on-disk cache, so a first run (cold cache) and a later run (warm)
+    differed in the last bits of the log-density; the sampler amplifies such bits, and the same seed
+    gave different league tables in notebook 07 (measured: mean ranks 7.23 against 7.16). Without
+    fastmath the arithmetic is IEEE-exact either way. Sampling took about as long.
+    """
+    import pytensor
+
+    with pytensor.config.change_flags(numba__fastmath=False):
+        yield
+
+
 def _sample(model, *, draws, tune, chains, seed, sampler, target_accept) -> xr.DataTree:
+    """pm.sample, quietly, compiled without fastmath (see _reproducible); the seed fixes every draw."""
     import pymc as pm
 
     if sampler not in {"pymc", "nutpie"}:
@@ -639,7 +731,7 @@ def _sample(model, *, draws, tune, chains, seed, sampler, target_accept) -> xr.D
         kwargs.update(target_accept=target_accept, cores=1)
     else:
         kwargs["nuts_sampler_kwargs"] = {"target_accept": target_accept}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _reproducible():
         warnings.filterwarnings("ignore", message=".*effective sample size per chain.*")
         return pm.sample(**kwargs)
 

@@ -18,7 +18,6 @@ days; A2 (authority to place to match) 4 months, earlier 213 -> 182 -> 152 days.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,23 +181,6 @@ def which_ranks_follow(rho_true: float, rho_complexity: float, close: float = 0.
     return f"Raw ranks follow performance more than complexity {both}"
 
 
-@contextlib.contextmanager
-def _reproducible():
-    """Compile the model so that the same seed gives the same draws on every run.
-
-    PyTensor compiles models with Numba and, by default, lets it reorder floating-point sums and
-    fuse multiply-adds ("fastmath"). How much it does so depends on whether a function was compiled
-    afresh or loaded from the on-disk cache, so a first run (cold cache) and a later run (warm)
-    differed in the last bits of the log-density; the sampler amplifies such bits, and the same seed
-    gave different league tables (measured: mean ranks 7.23 against 7.16). Without fastmath the
-    arithmetic is IEEE-exact either way. Sampling took about as long.
-    """
-    import pytensor
-
-    with pytensor.config.change_flags(numba__fastmath=False):
-        yield
-
-
 def _design(children: pd.DataFrame):
     agencies = sorted(children["agency"].unique())
     idx = children["agency"].map({a: i for i, a in enumerate(agencies)}).to_numpy()
@@ -237,8 +219,7 @@ def fit_timeliness(children: pd.DataFrame, *, seed: int, draws: int = 1000, tune
             mu = mu + pm.math.dot(x, beta)
         sigma = pm.HalfNormal("child_sd", 1.0)
         pm.Normal("log_days", mu, sigma, observed=y)
-        with _reproducible():
-            dt = _sample(model, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler, target_accept=0.9)
+        dt = _sample(model, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler, target_accept=0.9)
     post = dt["posterior"]
     # With centred complexities, intercept + agency effect is log-days for the average case mix.
     scores = np.exp(post["intercept"].values.reshape(-1, 1) + post["agency_effect"].values.reshape(-1, len(agencies)))
@@ -280,8 +261,7 @@ def fit_breakdown(children: pd.DataFrame, *, seed: int, draws: int = 1000, tune:
         beta = pm.Normal("complexity_effect", 0, 1.0, dims="complexity")
         pm.Binomial("breakdowns", n=cells["total"].to_numpy(), logit_p=intercept + effect[idx] + pm.math.dot(x, beta),
                     observed=cells["events"].to_numpy())
-        with _reproducible():
-            dt = _sample(model, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler, target_accept=0.95)
+        dt = _sample(model, draws=draws, tune=tune, chains=chains, seed=seed, sampler=sampler, target_accept=0.95)
     post = dt["posterior"]
     a = post["intercept"].values.reshape(-1, 1, 1)
     u = post["agency_effect"].values.reshape(-1, len(agencies), 1)

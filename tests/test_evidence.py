@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from scipy import stats
 os.environ.setdefault("PYTENSOR_FLAGS", f"base_compiledir={Path(__file__).resolve().parent.parent / 'build' / 'pytensor'}")
 
 import decide  # noqa: E402
+import decide.evidence  # noqa: E402
 from decide.errors import DecideError  # noqa: E402
 from decide.evidence import (  # noqa: E402
     ConvergenceWarning,
@@ -245,11 +247,49 @@ def test_posterior_draws_feed_the_decision_simulation(one_study_fit):
 
 
 @pytest.mark.filterwarnings("ignore::decide.evidence.ConvergenceWarning")
-def test_same_seed_same_numbers():
+def test_same_seed_same_numbers(monkeypatch):
+    monkeypatch.setattr(decide.evidence, "_KEPT_MODELS", OrderedDict())  # the first fit builds its model afresh
     table = counts([("A", 3, 20)])
     a = update(table, beta_prior(2, 2), seed=4, draws=300, tune=300).draws()
-    b = update(table, beta_prior(2, 2), seed=4, draws=300, tune=300).draws()
+    b = update(table, beta_prior(2, 2), seed=4, draws=300, tune=300).draws()  # the kept model
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.filterwarnings("ignore::decide.evidence.ConvergenceWarning")
+def test_a_kept_model_is_not_compiled_again_and_gives_a_new_models_draws(monkeypatch):
+    """Updating again with other counts (here more studies and another Beta prior) reuses the compiled
+    model, and the same seed gives exactly the draws of a model built and compiled afresh, before and
+    after the kept model has served other data."""
+    import pymc as pm
+
+    compiled = []
+    compile_logp = pm.Model.logp_dlogp_function
+
+    def counting(self, *args, **kwargs):
+        compiled.append(self)
+        return compile_logp(self, *args, **kwargs)
+
+    monkeypatch.setattr(pm.Model, "logp_dlogp_function", counting)
+    monkeypatch.setattr(decide.evidence, "_KEPT_MODELS", OrderedDict())
+    four = counts([("A", 3, 10), ("B", 30, 100), ("C", 8, 50), ("D", 20, 60)])
+    five = counts([("V", 1, 12), ("W", 40, 90), ("X", 5, 30), ("Y", 9, 20), ("Z", 2, 7)])
+
+    def fit(table, prior, seed):
+        return update(table, prior, seed=seed, draws=200, tune=200)
+
+    first = fit(four, vague_prior(), 3)  # built and compiled
+    other = fit(five, beta_prior(2, 3), 8)  # the kept model, given five studies and another prior
+    again = fit(four, vague_prior(), 3)  # the kept model once more, after serving other data
+    assert len(compiled) == 1
+    decide.evidence._KEPT_MODELS.clear()
+    afresh = fit(five, beta_prior(2, 3), 8)  # built and compiled again
+    assert len(compiled) == 2
+    np.testing.assert_array_equal(again.draws(), first.draws())
+    np.testing.assert_array_equal(afresh.draws(), other.draws())
+    for target in ("mean", "Z"):
+        np.testing.assert_array_equal(afresh.draws(target), other.draws(target))
+    assert list(other.datatree["observed_data"]["events"].coords["study"].values) == list("VWXYZ")
+    assert list(again.datatree["observed_data"]["events"].values) == [3, 30, 8, 20]
 
 
 def test_prior_sensitivity_shows_judgement_against_data():
@@ -299,7 +339,8 @@ def test_divergences_raise_a_warning_and_good_chains_do_not():
 @pytest.mark.slow
 def test_interval_coverage_is_near_nominal_over_repeated_datasets():
     """Rates drawn from the prior, one study of 40 children each: the 90 % interval should hold the
-    true rate in about 90 % of datasets (exactly, in expectation, when the prior is the truth's)."""
+    true rate in about 90 % of datasets (exactly, in expectation, when the prior is the truth's).
+    The model is compiled once and given each dataset's counts (as a user updating again would)."""
     rng = np.random.default_rng(2026)
     prior = beta_prior(3, 7)
     hits, runs = 0, 30
