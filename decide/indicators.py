@@ -229,13 +229,16 @@ def fit_timeliness(children: pd.DataFrame, *, seed: int, draws: int = 1000, tune
     return AgencyFit("timeliness", agencies, dt, scores, label, diag)
 
 
-def fit_breakdown(children: pd.DataFrame, *, seed: int, draws: int = 1000, tune: int = 1000, chains: int = 4,
+def fit_breakdown(children: pd.DataFrame, *, seed: int, draws: int = 1000, tune: int = 500, chains: int = 4,
                   sampler: str = "pymc") -> AgencyFit:
     """Hierarchical logistic model of breakdown, adjusted for complexity, agencies partially pooled.
 
     Four chains by default: with few breakdowns per agency the spread between agencies
     (``agency_sd``) mixes slowly, and two chains of 1000 draws left its r-hat just above 1.01 for
     some seeds (measured: 1.016); four chains kept it at or below 1.007 for every seed tried.
+    500 tuning steps per chain are enough to adapt the sampler: on the synthetic agencies, seeds 2, 7,
+    11, 23 and 31 gave r-hat at most 1.006 and at least 1,000 effective draws, as 1000 steps did, for
+    a fifth less time. Fewer draws are not: 500 per chain left r-hat at 1.012 for seed 2.
 
     Children are grouped into cells of (agency, complexity pattern) with binomial counts, which is
     exact and much faster than one row per child. The score per agency is its standardised
