@@ -6,7 +6,7 @@ Beta magnitude each. numpy alone = drawing the same number of variates of the sa
 families with numpy's Generator, the least any implementation must do. decide's side includes
 everything from the read case to the summary table (fitting is cached, as in a session).
 The two sides alternate pair by pair; the verdict is the median of the per-pair CPU ratios.
-Run: .venv/bin/python benchmarks/bench_core.py [--draws N] [--pairs N] [--json FILE]
+Run: .venv/bin/python benchmarks/bench_core.py [--draws N] [--pairs N] [--case permanence] [--json FILE]
 """
 
 from __future__ import annotations
@@ -61,10 +61,13 @@ def main(argv=None) -> int:
     parser.add_argument("--options", type=int, default=5)
     parser.add_argument("--outcomes", type=int, default=10)
     parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--case", action="append", help="only the cases whose label starts with this (repeatable)")
     harness.add_json_argument(parser)
     args = parser.parse_args(argv)
     cases = {label: Decision.from_yaml(path) for label, path in harness.CASES.items()}
     cases[f"synthetic {args.options} options x {args.outcomes} outcomes"] = make_case(args.options, args.outcomes)
+    if args.case:
+        cases = {k: v for k, v in cases.items() if any(k.startswith(c) for c in args.case)}
     rows = []
     for label, decision in cases.items():
         decide_pipeline(decision, 1000, 0)  # fits and imports outside the count, as in a session

@@ -192,6 +192,17 @@ class Model:
         return benefit - w * harm
 
 
+def _rows_view(qt: np.ndarray, idx: np.ndarray) -> np.ndarray | None:
+    """The rows ``idx`` of ``qt`` as a view without copying, when they are evenly spaced; else None."""
+    idx = idx.ravel()
+    step = int(idx[1] - idx[0]) if idx.size > 1 else 1
+    if idx.min() < 0 or step < 1 or not np.array_equal(idx, idx[0] + step * np.arange(idx.size)):
+        return None
+    view = qt[idx[0] : idx[-1] + 1 : step]
+    view.setflags(write=False)
+    return view
+
+
 @dataclass
 class Simulation:
     """The result of :func:`simulate`: an xarray Dataset plus the compiled model behind it."""
@@ -284,32 +295,61 @@ def simulate(
     if not isinstance(draws, int | np.integer) or draws < 2:
         raise DecideError(f"draws must be a whole number of at least 2, got {draws!r}")
     model = Model.from_decision(decision)
-    q = model.draw(int(draws), seed, overrides)  # [draw, quantity], a view of [quantity, draw]
+    draws = int(draws)
+    q = model.draw(draws, seed, overrides)  # [draw, quantity], a view of [quantity, draw]
     qt = q.T
-    shape = model.applies.shape
-    chance = np.empty(shape + (draws,))
-    magnitude = np.empty(shape + (draws,))
-    happens = np.empty(shape + (draws,), dtype=bool)
-    benefit, harm, child = (np.empty((len(model.options), draws)) for _ in range(3))
+    n_options, n_outcomes = shape = model.applies.shape
+    # Each (option, outcome) slot is a row of draws: a slot's chance and magnitude start as copies of
+    # its quantities' rows (whole rows, at memory speed); slots an option does not have stay NaN.
+    # When every option has every outcome and each has its own quantities, listed in order (the
+    # usual inline case file), the slots are evenly spaced rows of the draws and are kept as views
+    # of them, read-only so that no change to one can silently change the other.
+    applies = model.applies.ravel()
+
+    def slot_rows(idx: np.ndarray, may_share: bool) -> np.ndarray:
+        view = _rows_view(qt, idx) if may_share else None
+        if view is not None:
+            q.setflags(write=False)
+            qt.setflags(write=False)
+            return view
+        rows = np.empty((applies.size, draws))
+        for s, j in enumerate(idx.ravel()):
+            rows[s] = qt[j] if applies[s] else np.nan
+        return rows
+
+    chance = slot_rows(model.chance_idx, applies.all() and not model.has_factors.any())
+    magnitude = slot_rows(model.magnitude_idx, applies.all())
+    happens = np.zeros((applies.size, draws), dtype=bool)
+    chunks = [slice(start, min(start + CHUNK, draws)) for start in range(0, draws, CHUNK)]
+    if model.has_factors.any():  # a factor shifts a chance on the log-odds scale (as in Model.evaluate)
+        used = np.flatnonzero(model.factor_matrix.any(axis=1))
+        shifted = np.flatnonzero(model.has_factors.ravel())
+        weights = model.factor_matrix[np.ix_(used, shifted)].T
+        for sl in chunks:
+            shift = np.tensordot(weights, np.log(qt[used, sl]), axes=1)
+            with np.errstate(divide="ignore"):
+                chance[shifted, sl] = expit(logit(chance[shifted, sl]) + shift)
+    benefit, harm, child = (np.zeros((n_options, draws)) for _ in range(3))
     # Risk: one child per draw; the same uniform for an outcome under every option (same child).
     child_rngs = [_rng(seed, "child:" + k) for k in model.outcomes]
     w = decision.values.harm_weight
-    coef = np.where(model.is_harm, -w, 1.0) * model.applies
-    for start in range(0, draws, CHUNK):
-        sl = slice(start, min(start + CHUNK, draws))
-        c, m = model._evaluate_first(qt[:, sl])
-        chance[..., sl], magnitude[..., sl] = c, m
-        benefit[:, sl], harm[:, sl] = model._parts_first(c, m)
-        u = np.stack([r.random(sl.stop - sl.start) for r in child_rngs])  # [outcome, draw]
-        h = u < c
-        if not model.applies.all():
-            h &= model.applies[:, :, None]
-        happens[..., sl] = h
-        child[:, sl] = np.einsum("okd,ok->od", m * h, coef)
-    if not model.applies.all():
-        chance, magnitude = chance.copy(), magnitude.copy()
-        chance[~model.applies] = np.nan
-        magnitude[~model.applies] = np.nan
+    coef = (np.where(model.is_harm, -w, 1.0) * model.applies).ravel()
+    harmful = model.is_harm.ravel()
+    for sl in chunks:
+        u = [r.random(sl.stop - sl.start) for r in child_rngs]
+        # Slot by slot, in the order of the outcomes, so each sum adds its terms in the same order
+        # whatever the chunk; each step works on one chunk of one row, which stays in cache.
+        for s in np.flatnonzero(applies):
+            o, k = divmod(s, n_outcomes)
+            c, m, h = chance[s, sl], magnitude[s, sl], happens[s, sl]
+            (harm if harmful[s] else benefit)[o, sl] += c * m
+            np.less(u[k], c, out=h)
+            value = m * h
+            value *= coef[s]
+            child[o, sl] += value
+    chance = chance.reshape(shape + (draws,))
+    magnitude = magnitude.reshape(shape + (draws,))
+    happens = happens.reshape(shape + (draws,))
     coords = {
         "draw": np.arange(draws),
         "option": model.options,
