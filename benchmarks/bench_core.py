@@ -4,7 +4,8 @@ Cases: the two example cases (factors, shared quantities, pooled judgements: the
 people write it) and a synthetic one of 5 options x 10 outcomes with a Beta chance and a scaled
 Beta magnitude each. numpy alone = drawing the same number of variates of the same fitted
 families with numpy's Generator, the least any implementation must do. decide's side includes
-everything from the read case to the summary table (fitting is cached, as in a session).
+everything from the read case to the summary table (fitting is cached, as in a session);
+each slot's chance and magnitude arrays are built only when read, and the summary does not read them.
 The two sides alternate pair by pair; the verdict is the median of the per-pair CPU ratios.
 Run: .venv/bin/python benchmarks/bench_core.py [--draws N] [--pairs N] [--case permanence] [--json FILE]
 """

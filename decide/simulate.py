@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy.special import expit, logit
+from xarray.backends import BackendArray
+from xarray.core import indexing
 
 from decide import judge
 from decide.errors import DecideError
@@ -192,20 +194,63 @@ class Model:
         return benefit - w * harm
 
 
-def _rows_view(qt: np.ndarray, idx: np.ndarray) -> np.ndarray | None:
-    """The rows ``idx`` of ``qt`` as a view without copying, when they are evenly spaced; else None."""
-    idx = idx.ravel()
-    step = int(idx[1] - idx[0]) if idx.size > 1 else 1
-    if idx.min() < 0 or step < 1 or not np.array_equal(idx, idx[0] + step * np.arange(idx.size)):
-        return None
-    view = qt[idx[0] : idx[-1] + 1 : step]
-    view.setflags(write=False)
-    return view
+def _chunks(n: int) -> list[slice]:
+    return [slice(start, min(start + CHUNK, n)) for start in range(0, n, CHUNK)]
+
+
+def _shifted_chances(model: Model, qt: np.ndarray, sl: slice) -> np.ndarray:
+    """The chances moved by factors, for the draws ``sl``: [slot with factors, draw] (as in Model.evaluate)."""
+    used = np.flatnonzero(model.factor_matrix.any(axis=1))
+    shifted = np.flatnonzero(model.has_factors.ravel())
+    shift = np.tensordot(model.factor_matrix[np.ix_(used, shifted)].T, np.log(qt[used, sl]), axes=1)
+    with np.errstate(divide="ignore"):
+        return expit(logit(qt[model.chance_idx.ravel()[shifted], sl]) + shift)
+
+
+class _SlotRows(BackendArray):
+    """A chance or magnitude variable [draw, option, outcome], built from the draws when first read.
+
+    The summary does not read them, and built they take a row of draws for every (option,
+    outcome) slot, NaN where an option lacks the outcome: for a case with shared quantities,
+    more memory than the draws themselves.
+    """
+
+    def __init__(self, model: Model, qt: np.ndarray, what: str):
+        self.model, self.qt, self.what = model, qt, what
+        self.shape = (qt.shape[1],) + model.applies.shape
+        self.dtype = np.dtype(float)
+        self._rows = None
+
+    def __getitem__(self, key):
+        return indexing.explicit_indexing_adapter(key, self.shape, indexing.IndexingSupport.BASIC, self._get)
+
+    def _get(self, key):
+        if self._rows is None:
+            self._rows = self._build().transpose(2, 0, 1)
+        return self._rows[key]
+
+    def _build(self) -> np.ndarray:
+        m, qt = self.model, self.qt
+        idx = (m.chance_idx if self.what == "chance" else m.magnitude_idx).ravel()
+        applies = m.applies.ravel()
+        rows = np.empty((applies.size, qt.shape[1]))
+        for s, j in enumerate(idx):
+            rows[s] = qt[j] if applies[s] else np.nan
+        if self.what == "chance" and m.has_factors.any():
+            shifted = np.flatnonzero(m.has_factors.ravel())
+            for sl in _chunks(qt.shape[1]):
+                rows[shifted, sl] = _shifted_chances(m, qt, sl)
+        return rows.reshape(m.applies.shape + (qt.shape[1],))
 
 
 @dataclass
 class Simulation:
-    """The result of :func:`simulate`: an xarray Dataset plus the compiled model behind it."""
+    """The result of :func:`simulate`: an xarray Dataset plus the compiled model behind it.
+
+    The dataset's ``chance`` and ``magnitude`` [draw, option, outcome] are built from the drawn
+    quantities the first time they are read (its printout shows ``...`` until then); the
+    values, summary and information need only the quantities and the values per option.
+    """
 
     dataset: xr.Dataset
     model: Model
@@ -299,56 +344,30 @@ def simulate(
     q = model.draw(draws, seed, overrides)  # [draw, quantity], a view of [quantity, draw]
     qt = q.T
     n_options, n_outcomes = shape = model.applies.shape
-    # Each (option, outcome) slot is a row of draws: a slot's chance and magnitude start as copies of
-    # its quantities' rows (whole rows, at memory speed); slots an option does not have stay NaN.
-    # When every option has every outcome and each has its own quantities, listed in order (the
-    # usual inline case file), the slots are evenly spaced rows of the draws and are kept as views
-    # of them, read-only so that no change to one can silently change the other.
     applies = model.applies.ravel()
-
-    def slot_rows(idx: np.ndarray, may_share: bool) -> np.ndarray:
-        view = _rows_view(qt, idx) if may_share else None
-        if view is not None:
-            q.setflags(write=False)
-            qt.setflags(write=False)
-            return view
-        rows = np.empty((applies.size, draws))
-        for s, j in enumerate(idx.ravel()):
-            rows[s] = qt[j] if applies[s] else np.nan
-        return rows
-
-    chance = slot_rows(model.chance_idx, applies.all() and not model.has_factors.any())
-    magnitude = slot_rows(model.magnitude_idx, applies.all())
+    chance_idx, magnitude_idx = model.chance_idx.ravel(), model.magnitude_idx.ravel()
+    shifted = {s: i for i, s in enumerate(np.flatnonzero(model.has_factors.ravel()))}
     happens = np.zeros((applies.size, draws), dtype=bool)
-    chunks = [slice(start, min(start + CHUNK, draws)) for start in range(0, draws, CHUNK)]
-    if model.has_factors.any():  # a factor shifts a chance on the log-odds scale (as in Model.evaluate)
-        used = np.flatnonzero(model.factor_matrix.any(axis=1))
-        shifted = np.flatnonzero(model.has_factors.ravel())
-        weights = model.factor_matrix[np.ix_(used, shifted)].T
-        for sl in chunks:
-            shift = np.tensordot(weights, np.log(qt[used, sl]), axes=1)
-            with np.errstate(divide="ignore"):
-                chance[shifted, sl] = expit(logit(chance[shifted, sl]) + shift)
     benefit, harm, child = (np.zeros((n_options, draws)) for _ in range(3))
     # Risk: one child per draw; the same uniform for an outcome under every option (same child).
     child_rngs = [_rng(seed, "child:" + k) for k in model.outcomes]
     w = decision.values.harm_weight
     coef = (np.where(model.is_harm, -w, 1.0) * model.applies).ravel()
     harmful = model.is_harm.ravel()
-    for sl in chunks:
+    for sl in _chunks(draws):
         u = [r.random(sl.stop - sl.start) for r in child_rngs]
+        moved = _shifted_chances(model, qt, sl) if shifted else None
         # Slot by slot, in the order of the outcomes, so each sum adds its terms in the same order
         # whatever the chunk; each step works on one chunk of one row, which stays in cache.
         for s in np.flatnonzero(applies):
             o, k = divmod(s, n_outcomes)
-            c, m, h = chance[s, sl], magnitude[s, sl], happens[s, sl]
+            c = moved[shifted[s]] if s in shifted else qt[chance_idx[s], sl]
+            m, h = qt[magnitude_idx[s], sl], happens[s, sl]
             (harm if harmful[s] else benefit)[o, sl] += c * m
             np.less(u[k], c, out=h)
             value = m * h
             value *= coef[s]
             child[o, sl] += value
-    chance = chance.reshape(shape + (draws,))
-    magnitude = magnitude.reshape(shape + (draws,))
     happens = happens.reshape(shape + (draws,))
     coords = {
         "draw": np.arange(draws),
@@ -360,8 +379,8 @@ def simulate(
     ds = xr.Dataset(
         {
             "quantity_value": (("draw", "quantity"), q),
-            "chance": (("draw", "option", "outcome"), chance.transpose(by_draw)),
-            "magnitude": (("draw", "option", "outcome"), magnitude.transpose(by_draw)),
+            "chance": (("draw", "option", "outcome"), indexing.LazilyIndexedArray(_SlotRows(model, qt, "chance"))),
+            "magnitude": (("draw", "option", "outcome"), indexing.LazilyIndexedArray(_SlotRows(model, qt, "magnitude"))),
             "happens": (("draw", "option", "outcome"), happens.transpose(by_draw)),
             "expected_benefit": (("draw", "option"), benefit.T),
             "expected_harm": (("draw", "option"), harm.T),
