@@ -34,6 +34,13 @@ from decide.simulate import simulate  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def timed(f, *args, **kwargs):
+    """f's result, its CPU seconds and its wall seconds."""
+    c0, w0 = time.process_time(), time.perf_counter()
+    out = f(*args, **kwargs)
+    return out, time.process_time() - c0, time.perf_counter() - w0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--case", default=str(ROOT / "data/cases/return_home.yaml"))
@@ -53,36 +60,45 @@ def main(argv=None) -> int:
         return check_evsi(args)
 
     decision = Decision.from_yaml(args.case)
-    t0 = time.perf_counter()
-    sim = simulate(decision, args.draws, seed=args.seed)
-    t_simulate = time.perf_counter() - t0  # the regression needs the simulation; nested Monte Carlo does not
+    # One-time costs of a session, paid first and outside the count for both sides: fitting the
+    # case's judgements to distributions (nested Monte Carlo draws from the same fitted model),
+    # the imports and first calls of each method. A smaller simulation, so no per-size cache of
+    # the regression is filled in advance.
+    warm, t_fit, _ = timed(simulate, decision, 2000, seed=args.seed + 1)
+    _, t_first_reg, _ = timed(evppi, warm, warm.model.quantities[0])
+    _, t_first_nest, _ = timed(evppi_nested, warm, warm.model.quantities[0], outer=10, inner=10, seed=args.seed + 1)
+    # the regression needs the simulation; nested Monte Carlo draws its own
+    sim, t_simulate, w_reg = timed(simulate, decision, args.draws, seed=args.seed)
     full = evpi(sim)
-    t0 = time.perf_counter()
-    relevant = relevant_quantities(sim)
-    t_relevant = time.perf_counter() - t0
+    relevant, t_relevant, w = timed(relevant_quantities, sim)
+    w_reg += w
     print(f"{decision.question.strip()}\n")
     print(f"EVPI {full.value:.3f} ± {full.se:.3f} points ({args.draws} draws); regression on the same draws; "
-          f"nested Monte Carlo {args.outer} outer (evenly spaced quantiles) x {args.inner} inner draws.\n")
+          f"nested Monte Carlo {args.outer} outer (evenly spaced quantiles) x {args.inner} inner draws.")
+    print(f"Outside the count, for both sides (once a session): fitting the case's judgements and a first "
+          f"simulation {t_fit:.2f} s, the first call of each method {t_first_reg:.2f} s (regression) and {t_first_nest:.2f} s (nested). CPU seconds.\n")
     head = f"{'quantity':58s} {'regression':>17s} {'s':>6s} {'nested':>16s} {'s':>6s} {'ratio':>6s} {'diff/EVPI':>9s} {'faster':>7s}"
     print(head)
     print("-" * len(head))
     t_reg = t_relevant + t_simulate
-    t_nest = 0.0
+    t_nest = w_nest = 0.0
     rows = []
-    for name in sim.model.quantities:
-        r = evppi(sim, name, relevant=relevant)
-        n = evppi_nested(sim, name, outer=args.outer, inner=args.inner, seed=args.seed)
-        t_reg += r.seconds
-        t_nest += n.seconds
+    for name in sim.model.quantities:  # the two methods alternate, quantity by quantity
+        r, s_reg, w = timed(evppi, sim, name, relevant=relevant)
+        w_reg += w
+        n, s_nest, w = timed(evppi_nested, sim, name, outer=args.outer, inner=args.inner, seed=args.seed)
+        w_nest += w
+        t_reg += s_reg
+        t_nest += s_nest
         ratio = r.value / n.value if n.value > 0 else np.nan
         diff = (r.value - n.value) / full.value
         rows.append((name, r, n, ratio, diff))
-        print(f"{name[:58]:58s} {r.value:8.4f} ±{r.se:6.4f} {r.seconds:6.2f} {n.value:8.4f} ±{n.se:6.4f} {n.seconds:6.2f} "
-              f"{ratio:6.2f} {diff:+9.2%} {n.seconds / max(r.seconds, 1e-9):6.0f}x")
+        print(f"{name[:58]:58s} {r.value:8.4f} ±{r.se:6.4f} {s_reg:6.2f} {n.value:8.4f} ±{n.se:6.4f} {s_nest:6.2f} "
+              f"{ratio:6.2f} {diff:+9.2%} {s_nest / max(s_reg, 1e-9):6.0f}x")
     print("-" * len(head))
-    print(f"All {len(rows)} quantities: regression {t_reg:.1f} s (including {t_simulate:.1f} s to simulate and "
-          f"{t_relevant:.1f} s to find which matter), "
-          f"nested Monte Carlo {t_nest:.1f} s: {t_nest / t_reg:.0f}x faster.")
+    print(f"All {len(rows)} quantities: regression {t_reg:.2f} s (including {t_simulate:.2f} s to simulate and "
+          f"{t_relevant:.2f} s to find which matter), "
+          f"nested Monte Carlo {t_nest:.1f} s: {t_nest / t_reg:.0f}x faster (CPU seconds).")
     material = [(nm, r, n, ratio) for nm, r, n, ratio, _ in rows if n.value > 0.05 * full.value]
     worst = max(abs(d) for *_, d in rows)
     speed = t_nest / t_reg
@@ -104,9 +120,10 @@ def main(argv=None) -> int:
             ref = evppi_nested(sim, nm, outer=2000, inner=20_000, seed=args.seed + 1)
             print(f"  {nm}: regression {reg.mean():.4f} ± {reg.std(ddof=1) / 2:.4f}, nested {ref.value:.4f}: "
                   f"{reg.mean() / ref.value - 1:+.1%} apart")
-    table = [harness.Row("information", f"EVPPI of all {len(rows)} quantities, {args.draws:,} draws (simulation included)",
+    table = [harness.Row("information", f"EVPPI of all {len(rows)} quantities, {args.draws:,} draws (simulation "
+                         "included; the case's judgements fitted first, for both)",
                          f"nested Monte Carlo {args.outer} x {args.inner}", t_reg, t_nest, t_reg / t_nest, 0.01,
-                         t_reg / t_nest <= 0.01 and worst <= 0.05, 1, t_reg / t_nest, t_reg / t_nest, t_reg, t_nest,
+                         t_reg / t_nest <= 0.01 and worst <= 0.05, 1, t_reg / t_nest, t_reg / t_nest, w_reg, w_nest,
                          f">= 100x faster, <= 5 % apart (largest {worst:.1%})")]
     table.append(evsi_speed(args))
     print()
