@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from decide.audit import audit, count, count_rows, count_table, read_referrals
 from decide.audit import counting as C
+from decide.audit.common import _NA_TEXT
 from decide.errors import DecideError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -416,3 +417,47 @@ def test_one_pass_refuses_and_counts_exactly_as_the_checked_path(case):
     got = count_table(table, **ask)
     same(expected, got)
     assert got.notes == expected.notes
+
+
+def _na_file(path: Path, text: str, column: str, rows: int = 21_000) -> Path:
+    """A CSV of clean referrals with ``text`` in ``column`` on one of the first rows and on one past the rows
+    DuckDB's type detection looks at (20,480)."""
+    rng = np.random.default_rng(4)
+    cols = {"g": rng.choice(["a", "b", "c"], rows).astype(object), "s": [f"{v:.2f}" for v in rng.random(rows)],
+            "y": [str(v) for v in (rng.random(rows) < 0.3).astype(int)]}
+    for i in (3, rows - 50):
+        cols[column][i] = text
+    with open(path, "w") as fh:
+        fh.write("g,s,y,other\n")
+        fh.writelines(f"{g},{s},{y},{i}\n" for i, (g, s, y) in enumerate(zip(cols["g"], cols["s"], cols["y"])))
+    return path
+
+
+@pytest.mark.parametrize("text", _NA_TEXT + ("maybe", "01", "1.00"))
+def test_texts_meaning_missing_in_a_csv_are_read_as_pandas_reads_them(tmp_path, monkeypatch, text):
+    """A CSV's number columns are parsed with only an empty field missing (matching every field against each text
+    pandas takes as missing costs a fifth of the parse); such a text in a number column then makes the engine read
+    the file again the careful way, or is "nan" (read as NaN, which every check takes as missing). Wherever such a
+    text is, early or past the rows the type detection sees, the count is pandas's, or both refuse with the same
+    message (the engine's own, not the line-by-line re-reading); a group called 'NA' stays a group, as in pandas."""
+    ask = dict(score="s", outcome="y", group="g", threshold=0.5)
+    for column in ("s", "y", "g"):
+        path = _na_file(tmp_path / f"{column}.csv", text, column)
+        frame = read_referrals(path, ["g", "s", "y"], string_columns=["g"])
+        for drop in (True, False):
+            try:
+                expected = count_rows(frame, **ask, drop_missing=drop)
+            except DecideError as exc:
+                refusal = str(exc)
+                monkeypatch.setattr(C, "LINE_CHECK_BYTES", 0)  # the engine's refusal, not pandas's
+                with pytest.raises(DecideError) as got:
+                    count(str(path), **ask, drop_missing=drop)
+                monkeypatch.undo()
+                word = refusal.split(" (first at")[0].split(", e.g.")[0]
+                assert str(got.value).startswith(word.split(" in ")[0]), (column, drop, refusal, str(got.value))
+                continue
+            got = count(str(path), **ask, drop_missing=drop)
+            same(expected, got)
+            assert len(got.notes) == len(expected.notes), (got.notes, expected.notes)
+    if text == "NA":
+        assert "NA" in set(count(str(tmp_path / "g.csv"), **ask).table["g"])

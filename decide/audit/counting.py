@@ -7,13 +7,14 @@ where it lives (DuckDB, PostgreSQL, Spark), with every check done as a query; bo
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from decide.audit.common import MISSING_GROUP, _NOT_FINITE_TEXT, _listing, _suggest, _where
+from decide.audit.common import MISSING_GROUP, _NA_TEXT, _NOT_FINITE_TEXT, _listing, _suggest, _where
 from decide.errors import DecideError
 
 # ----------------------------------------------------------------------------------------------
@@ -429,11 +430,11 @@ def count(data, *, score: str | None, outcome: str, group, threshold: float | No
         counts.notes[:0] = notes
         return counts
 
-    def on_engine(as_text: bool) -> Counts:
+    def on_engine(as_text: bool, typed_quickly: bool = False) -> Counts:
         notes: list[str] = []
         csv_files = bool(paths) and file_kind(paths[0]) == "csv"
         table, label = open_table(data, needed, delimiter=delimiter, encoding=encoding, string_columns=groups,
-                                  notes=notes, as_text=as_text, parse_once=not csv_files)
+                                  notes=notes, as_text=as_text, parse_once=not csv_files, typed_quickly=typed_quickly)
         # CSV: one pass straight from the text (clean scores on a grid need no more); parsed once only when the
         # counting needs several passes.
         again = _once(lambda: parsed(table)) if csv_files and read_by_engine(encoding) else None
@@ -448,10 +449,15 @@ def count(data, *, score: str | None, outcome: str, group, threshold: float | No
             return on_engine(as_text=False)
     try:
         try:
-            return on_engine(as_text=False)
-        except duckdb.Error:
+            return on_engine(as_text=False, typed_quickly=True)
+        except duckdb.Error as exc:
             if not paths or file_kind(paths[0]) != "csv":
                 raise
+            if _maybe_missing_text(exc):  # 'NA', 'NULL'... in a number column: missing, as pandas reads it
+                try:
+                    return on_engine(as_text=False)
+                except duckdb.Error:
+                    pass
             return on_engine(as_text=True)  # a value the type detection did not expect: let the checks name it
     except DecideError as exc:
         return by_lines(exc)
@@ -459,6 +465,13 @@ def count(data, *, score: str | None, outcome: str, group, threshold: float | No
         what = "CSV" if paths and file_kind(paths[0]) == "csv" else "table"
         refusal = DecideError(f"{source or data}: not a well-formed {what}: {_engine_message(exc)}")
         return by_lines(refusal)
+
+
+def _maybe_missing_text(exc: Exception) -> bool:
+    """Whether an engine's refusal of a CSV value may be a text that means 'missing' (then the file is read again
+    with such texts made NULL): True unless DuckDB's message names a value that is not one of them."""
+    found = re.search(r'Could not convert string "(.*?)" to', str(exc))
+    return found is None or found.group(1) in _NA_TEXT
 
 
 def _once(make):

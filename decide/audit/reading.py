@@ -230,7 +230,8 @@ def file_kind(path: Path) -> str:
 
 
 def open_table(source, columns, *, delimiter: str | None = None, encoding: str | None = None, string_columns=(),
-               notes: list[str] | None = None, con=None, as_text: bool = False, parse_once: bool = True):
+               notes: list[str] | None = None, con=None, as_text: bool = False, parse_once: bool = True,
+               typed_quickly: bool = False):
     """The referrals as an Ibis table and a label for messages, without loading them.
 
     ``source`` is an Ibis table (used as it is, on its own engine), a pandas, polars or pyarrow table
@@ -242,6 +243,15 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
     CSV as text, so that values the type detection did not expect reach the audit's own checks.
     ``parse_once=False`` leaves CSV files as files, parsed on every query: one pass over the rows then costs one
     parse, and :func:`parsed` makes the engine's own copy when more passes are needed.
+
+    Texts meaning 'missing' in a CSV's number columns (read_referrals's list) are missing, whatever the type:
+    those columns are read as text, such texts made NULL and the rest cast to the type DuckDB detects with them
+    taken as empty (a value that is not such a number stops the query with an engine error). ``typed_quickly``
+    reads them as the engine parses them instead, with only an empty field missing (matching each field against
+    every such text costs a fifth of the parse): then "nan" and "-nan" (any case) are NaN, which every check of
+    the counting takes as missing, as it takes NULL, and any other such text stops the query with an engine error,
+    after which the caller opens the file again without it. A needed number column that the type detection reads
+    as text is read the careful way straight away.
     """
     notes = notes if notes is not None else []
     if type(source).__module__.startswith("ibis."):
@@ -285,9 +295,22 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
     _check_header(paths[0], names, columns)
     wanted = [r for r, n in zip(raw, names) if n in columns]
     text = {r for r, n in zip(raw, names) if n in string_columns or as_text}
-    table = con.read_csv([str(p) for p in paths], delim=delimiter, header=True, quote='"', escape='"',
-                         nullstr=list(_NA_TEXT), force_not_null=sorted(text), types={r: "VARCHAR" for r in text},
-                         auto_detect=True)
+    numbers = [r for r in wanted if r not in text]
+
+    def read(as_strings, missing=("",)):
+        return con.read_csv([str(p) for p in paths], delim=delimiter, header=True, quote='"', escape='"',
+                            nullstr=list(missing), force_not_null=sorted(as_strings),
+                            types={r: "VARCHAR" for r in as_strings}, auto_detect=True)
+
+    # Only an empty field is missing while parsing: DuckDB would turn any other text meaning 'missing' in a
+    # group column into an empty one (losing a group called 'NA'), and matching every field against each such
+    # text costs a fifth of the parse. In number columns those texts are dealt with as the docstring says.
+    table = read(text)
+    cast = {}
+    if numbers and (not typed_quickly or any(table[r].type().is_string() for r in numbers)):
+        detected = read(text, _NA_TEXT).schema()  # the types found with such texts taken as empty (a sample)
+        cast = {r: detected[r] for r in numbers}
+        table = read(text | set(numbers))
     na_text = [v for v in _NA_TEXT if v != "NA"]  # as read_referrals: 'NA' may be a real group's name
     cols = {}
     for r in wanted:
@@ -295,8 +318,10 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
         col = table[r]
         if name in string_columns:
             col = col.nullif("") if not na_text else _null_if_in(col, na_text)
-        elif as_text:
+        elif as_text or r in cast:
             col = _null_if_in(col, list(_NA_TEXT))
+            if r in cast and not cast[r].is_string():
+                col = col.cast(cast[r])  # as the parse would read it; a value that is not such a number stops it
         cols[name] = col
     table = table.select(**cols)
     return (parsed(table) if parse_once else table), label
