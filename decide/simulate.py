@@ -348,13 +348,15 @@ def simulate(
     chance_idx, magnitude_idx = model.chance_idx.ravel(), model.magnitude_idx.ravel()
     shifted = {s: i for i, s in enumerate(np.flatnonzero(model.has_factors.ravel()))}
     happens = np.zeros((applies.size, draws), dtype=bool)
-    benefit, harm, child = (np.zeros((n_options, draws)) for _ in range(3))
+    benefit, harm, child = (np.empty((n_options, draws)) for _ in range(3))
     # Risk: one child per draw; the same uniform for an outcome under every option (same child).
     child_rngs = [_rng(seed, "child:" + k) for k in model.outcomes]
     w = decision.values.harm_weight
     coef = (np.where(model.is_harm, -w, 1.0) * model.applies).ravel()
     harmful = model.is_harm.ravel()
     for sl in _chunks(draws):
+        # zeroed chunk by chunk: a fresh page is first written, not read (reading first faults twice)
+        benefit[:, sl] = harm[:, sl] = child[:, sl] = 0.0
         u = [r.random(sl.stop - sl.start) for r in child_rngs]
         moved = _shifted_chances(model, qt, sl) if shifted else None
         # Slot by slot, in the order of the outcomes, so each sum adds its terms in the same order
