@@ -348,7 +348,7 @@ def simulate(
     chance_idx, magnitude_idx = model.chance_idx.ravel(), model.magnitude_idx.ravel()
     shifted = {s: i for i, s in enumerate(np.flatnonzero(model.has_factors.ravel()))}
     happens = np.zeros((applies.size, draws), dtype=bool)
-    benefit, harm, child = (np.empty((n_options, draws)) for _ in range(3))
+    benefit, harm, value, child = (np.empty((n_options, draws)) for _ in range(4))
     # Risk: one child per draw; the same uniform for an outcome under every option (same child).
     child_rngs = [_rng(seed, "child:" + k) for k in model.outcomes]
     w = decision.values.harm_weight
@@ -367,9 +367,10 @@ def simulate(
             m, h = qt[magnitude_idx[s], sl], happens[s, sl]
             (harm if harmful[s] else benefit)[o, sl] += c * m
             np.less(u[k], c, out=h)
-            value = m * h
-            value *= coef[s]
-            child[o, sl] += value
+            one_child = m * h
+            one_child *= coef[s]
+            child[o, sl] += one_child
+        value[:, sl] = benefit[:, sl] - w * harm[:, sl]  # while the chunk is in cache
     happens = happens.reshape(shape + (draws,))
     coords = {
         "draw": np.arange(draws),
@@ -386,7 +387,7 @@ def simulate(
             "happens": (("draw", "option", "outcome"), happens.transpose(by_draw)),
             "expected_benefit": (("draw", "option"), benefit.T),
             "expected_harm": (("draw", "option"), harm.T),
-            "expected_value": (("draw", "option"), (benefit - w * harm).T),
+            "expected_value": (("draw", "option"), value.T),
             "child_value": (("draw", "option"), child.T),
         },
         coords=coords,
