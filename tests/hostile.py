@@ -40,7 +40,7 @@ class Entry:
     files: dict[str, str | bytes] = field(default_factory=dict)  # relative path -> content
     message: str | None = None  # a regular expression the refusal message must match (case-insensitive)
     readonly: tuple[str, ...] = ()  # files (relative) to make read-only before running
-    timeout: int = 10  # seconds
+    timeout: float = 10  # seconds
     setup: object = None  # optional callable(folder: Path) run after writing files (e.g. to sign a record)
 
     def __post_init__(self):
@@ -100,7 +100,7 @@ def run(entry: Entry, folder: Path) -> Outcome:
     old = signal.signal(signal.SIGALRM, on_alarm)
     old_prof = signal.signal(signal.SIGPROF, on_alarm)
     signal.setitimer(signal.ITIMER_PROF, entry.timeout)
-    signal.alarm(entry.timeout * WAIT_FACTOR)
+    signal.setitimer(signal.ITIMER_REAL, entry.timeout * WAIT_FACTOR)
     cwd = os.getcwd()
     try:
         os.chdir(folder)
@@ -114,7 +114,7 @@ def run(entry: Entry, folder: Path) -> Outcome:
         raise AssertionError(f"{entry.id}: took longer than {limit} s {exc} (a hang)") from None
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
         signal.signal(signal.SIGPROF, old_prof)
         os.chdir(cwd)

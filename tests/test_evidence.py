@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import preliz as pz
 import pytest
 import xarray as xr
 from hypothesis import given, settings
@@ -40,6 +39,10 @@ from decide.evidence import (  # noqa: E402
     vague_prior,
 )
 from decide.judge import Fixed, pool  # noqa: E402
+
+from conftest import LazyModule  # noqa: E402
+
+pz = LazyModule("preliz")
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "data" / "cases" / "return_home.yaml"

@@ -9,13 +9,13 @@ import warnings
 import numpy as np
 import pytest
 
-from conftest import BASE_CASE, RELAPSE_CASE, ROOT
+from conftest import BASE_CASE, RELAPSE_CASE, ROOT, LazyModule
 from decide import judge
 from decide.frame import Decision
 from decide.distributions import quantile_function
 from decide.judge import CONFIDENCE_MASS, SCALES, Judgement, _preliz_fit_quantiles
 
-pz = pytest.importorskip("preliz")
+pz = LazyModule("preliz")
 
 
 def test_verbal_table_covers_every_term_and_confidence():
