@@ -111,6 +111,8 @@ def test_suite_rows_judge_neither_a_busy_run_nor_a_first_run():
     assert row("n", {**quiet, "load_average": 5.0}, 30.0, "x")["met"] is None
     first = row("n", {**quiet, "seconds": 45.0, "compiled_files": 40}, 30.0, "x")
     assert first["met"] is None and "first run" in first["baseline"]
+    suite = {**quiet, "seconds": 350.0, "load_average": 5.1}  # the suite's own processes make the load
+    assert row("t", suite, 300.0, "x", own_load=True)["met"] is False
 
 
 def test_the_suite_hands_out_its_longest_units_first_and_keeps_each_units_order():
