@@ -154,17 +154,21 @@ class Model:
         chance = qt[ci]
         magnitude = qt[mi]
         if self.has_factors.any():
-            used = np.flatnonzero(self.factor_matrix.any(axis=1))
-            slots = np.flatnonzero(self.has_factors.ravel())
-            log_or = np.log(qt[used])
-            shift = np.tensordot(self.factor_matrix[np.ix_(used, slots)].T, log_or, axes=1)
             flat = chance.reshape((-1,) + chance.shape[2:])
-            with np.errstate(divide="ignore"):
-                flat[slots] = expit(logit(flat[slots]) + shift)
+            flat[np.flatnonzero(self.has_factors.ravel())] = self._shifted_chances(qt)
         if not self.applies.all():
             chance[~self.applies] = 0.0
             magnitude[~self.applies] = 0.0
         return chance, magnitude
+
+    def _shifted_chances(self, qt: np.ndarray) -> np.ndarray:
+        """The chances that factors move, qt [quantity, ...] -> [slot with factors, ...], on the log-odds scale."""
+        used = np.flatnonzero(self.factor_matrix.any(axis=1))
+        slots = np.flatnonzero(self.has_factors.ravel())
+        shift = np.tensordot(self.factor_matrix[np.ix_(used, slots)].T, np.log(qt[used]), axes=1)
+        base = qt[np.where(self.applies, self.chance_idx, 0).ravel()[slots]]
+        with np.errstate(divide="ignore"):
+            return expit(logit(base) + shift)
 
     def evaluate(self, q: np.ndarray):
         """Chances and magnitudes [..., option, outcome] for quantity values q [..., quantity].
@@ -196,15 +200,6 @@ class Model:
 
 def _chunks(n: int) -> list[slice]:
     return [slice(start, min(start + CHUNK, n)) for start in range(0, n, CHUNK)]
-
-
-def _shifted_chances(model: Model, qt: np.ndarray, sl: slice) -> np.ndarray:
-    """The chances moved by factors, for the draws ``sl``: [slot with factors, draw] (as in Model.evaluate)."""
-    used = np.flatnonzero(model.factor_matrix.any(axis=1))
-    shifted = np.flatnonzero(model.has_factors.ravel())
-    shift = np.tensordot(model.factor_matrix[np.ix_(used, shifted)].T, np.log(qt[used, sl]), axes=1)
-    with np.errstate(divide="ignore"):
-        return expit(logit(qt[model.chance_idx.ravel()[shifted], sl]) + shift)
 
 
 class _SlotRows(BackendArray):
@@ -239,7 +234,7 @@ class _SlotRows(BackendArray):
         if self.what == "chance" and m.has_factors.any():
             shifted = np.flatnonzero(m.has_factors.ravel())
             for sl in _chunks(qt.shape[1]):
-                rows[shifted, sl] = _shifted_chances(m, qt, sl)
+                rows[shifted, sl] = m._shifted_chances(qt[:, sl])
         return rows.reshape(m.applies.shape + (qt.shape[1],))
 
 
@@ -358,7 +353,7 @@ def simulate(
         # zeroed chunk by chunk: a fresh page is first written, not read (reading first faults twice)
         benefit[:, sl] = harm[:, sl] = child[:, sl] = 0.0
         u = [r.random(sl.stop - sl.start) for r in child_rngs]
-        moved = _shifted_chances(model, qt, sl) if shifted else None
+        moved = model._shifted_chances(qt[:, sl]) if shifted else None
         # Slot by slot, in the order of the outcomes, so each sum adds its terms in the same order
         # whatever the chunk; each step works on one chunk of one row, which stays in cache.
         for s in np.flatnonzero(applies):
