@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -143,8 +144,6 @@ def compiled_files() -> int:
         if key.strip() == "base_compiledir" and value.strip():
             base = Path(value.strip())
     n = sum(len(files) for _, _, files in os.walk(base))
-    import sysconfig
-
     for root, _, files in os.walk(sysconfig.get_paths()["purelib"]):
         if root.endswith("__pycache__"):
             n += sum(f.endswith(".nbi") for f in files)
@@ -227,7 +226,8 @@ def main(argv=None) -> int:
             out, seconds = run_notebook(nb, out_dir / "notebooks", keep_ipynb=args.keep_ipynb, run_in=args.run_in)
             times[nb.stem] = seconds
             loads[nb.stem] = os.getloadavg()[0]
-            compiled[nb.stem], cached = compiled_files() - cached, compiled_files()
+            now = compiled_files()
+            compiled[nb.stem], cached = now - cached, now
             print(f"  {seconds:6.1f} s  {nb.name:45s} -> {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
         except Exception as exc:  # report every failure, then exit non-zero
             failed.append(nb.name)

@@ -157,7 +157,7 @@ def pytest_xdist_make_scheduler(config, log):
 #: the workers first: a long unit started last keeps one worker busy while the other has nothing left to do.
 #: The other files follow, those with more tests first (pytest-xdist's own order).
 LONGEST_FIRST = ("notebooks", "tests/test_catalogue.py", "tests/test_audit_engines.py", "tests/test_indicators.py",
-                 "tests/test_evidence.py", "tests/test_workshop_browser.py", "tests/test_case_report.py",
+                 "tests/test_evidence.py", "tests/test_audit_duckdb.py", "tests/test_workshop_browser.py", "tests/test_case_report.py",
                  "tests/test_jupyterlab_browser.py", "tests/test_workshop_notebook.py")
 
 
