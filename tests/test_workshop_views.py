@@ -9,11 +9,11 @@ import pytest
 
 import decide.workshop
 from decide.errors import DecideError
-from decide.workshop import app
 from decide.workshop.session import Workshop
 
 from conftest import CASES, LazyModule
 
+app = LazyModule("decide.workshop.app")  # panel, on first use
 pn = LazyModule("panel")
 
 QUANTITIES = ["foster_placement_moves", "harm_of_reabuse"]
@@ -60,6 +60,8 @@ def test_a_path_without_a_workshop_is_refused_and_not_created(tmp_path):
 
 
 def test_facilitator_key_is_checked_when_given(started, monkeypatch):
+    from decide.workshop import app  # the module itself, whose function monkeypatch replaces
+
     with pytest.raises(app.NotFacilitator, match="not this workshop's facilitator key"):
         app.facilitator_view(started.store.path, key="guessed", poll_ms=None)
     with pytest.raises(app.NotFacilitator):
