@@ -442,6 +442,15 @@ def count(data, *, score: str | None, outcome: str, group, threshold: float | No
         counts.notes[:0] = notes
         return counts
 
+    if paths and DIRECT_SQL:  # local files, the common clean case: DuckDB's SQL without Ibis (the same table)
+        from decide.audit.direct import count_files
+
+        try:
+            counts = count_files(paths, source=source or str(data), delimiter=delimiter, encoding=encoding, **options)
+        except DecideError:
+            counts = None  # refused: the general way below refuses it too, and words it as it always has
+        if counts is not None:
+            return counts
     if _is_table(data):  # on the user's own engine: its errors (a refused permission, a lost connection) in words
         from decide.audit.engines import engine_errors
 
@@ -465,6 +474,10 @@ def count(data, *, score: str | None, outcome: str, group, threshold: float | No
         what = "CSV" if paths and file_kind(paths[0]) == "csv" else "table"
         refusal = DecideError(f"{source or data}: not a well-formed {what}: {_engine_message(exc)}")
         return by_lines(refusal)
+
+
+#: Whether local CSV and Parquet files are counted first by :mod:`decide.audit.direct` (tests turn it off to compare).
+DIRECT_SQL = True
 
 
 def _maybe_missing_text(exc: Exception) -> bool:
@@ -818,19 +831,14 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
             return _count_one_pass(reread(), score=score, outcome=outcome, group=group, threshold=threshold, flag=flag,
                                    score_range=score_range, drop_missing=drop_missing, max_bins=max_bins,
                                    source=source, grid_first=not tried)
+    keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
+    band_scores = None
     if raw is not None:
-        cells = raw
-        keyed = cells["s"].astype(float)
-        if not np.isfinite(keyed).all():
-            return None  # an empty value (or a score that is not a finite number): refused or left out
-        lo_s, hi_s = float(keyed.min()), float(keyed.max())
-        if score_range is not None and (lo_s < score_range[0] or hi_s > score_range[1]):
+        prepared = _raw_prepared(raw, score_range, max_bins)
+        if prepared is None:
             return None
-        finest = _finest_decimals(lo_s, hi_s, max_bins)
-        cells = dict(cells, s_lo=keyed, s_hi=keyed,
-                             b=np.rint(keyed * 10.0 ** finest) if finest is not None else np.zeros(keyed.size))
+        cells, lo_s, hi_s, finest = prepared
         flagged = ibis.ifelse(s >= threshold, 1, 0) if threshold is not None else None
-        keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
         fraction = None
     elif score is not None:
         if whole:
@@ -869,7 +877,6 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
         else:
             cols["b"] = ibis.literal(0).cast("int64")
         work = table.select(**cols)
-        keys = [f"g{i}" for i in range(len(groups))] + ["b", "f", "y"]
         sums = dict(n=work.count())
         if score is not None:
             sums.update(s_lo=work.s.min(), s_hi=work.s.max())
@@ -877,6 +884,40 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
                 sums["frac"] = work.frac.sum()
         cells = _fetch(work.group_by([k for k in keys if k in cols]).aggregate(**sums))
 
+    def bands():  # scores on no grid after all: a second GROUP BY that cuts them into equal-width bands
+        codes, bin_scores, fraction = _bins(s, lo_s, hi_s, max_bins)
+        parts = {k: v for k, v in cols.items() if k not in ("b", "s")}
+        if threshold is not None:
+            parts["f"] = flagged
+        work = table.select(b=codes, frac=fraction, **parts)
+        return _fetch(work.group_by(keys).aggregate(n=work.count(), frac=work.frac.sum())), bin_scores
+
+    return _counts_from_cells(cells, keys, raw=raw is not None, lo_s=lo_s, hi_s=hi_s, finest=finest,
+                              band_scores=band_scores, bands=bands, groups=groups, score=score, outcome=outcome,
+                              flag=flag, threshold=threshold, score_range=score_range, max_bins=max_bins, source=source)
+
+
+def _raw_prepared(cells: dict, score_range, max_bins: int):
+    """Cells grouped by the score as it is (see :func:`_raw_cells`) in the form the rest of the one-pass counting
+    reads: each cell's lowest and highest score (its own) and its bucket; with the lowest and highest score and the
+    finest grid that could fit. None when a score is empty or not finite, or outside the stated range."""
+    keyed = cells["s"].astype(float)
+    if not np.isfinite(keyed).all():
+        return None  # an empty value (or a score that is not a finite number): refused or left out
+    lo_s, hi_s = float(keyed.min()), float(keyed.max())
+    if score_range is not None and (lo_s < score_range[0] or hi_s > score_range[1]):
+        return None
+    finest = _finest_decimals(lo_s, hi_s, max_bins)
+    cells = dict(cells, s_lo=keyed, s_hi=keyed,
+                 b=np.rint(keyed * 10.0 ** finest) if finest is not None else np.zeros(keyed.size))
+    return cells, lo_s, hi_s, finest
+
+
+def _counts_from_cells(cells: dict, keys: list[str], *, raw: bool, lo_s, hi_s, finest, band_scores, bands, groups,
+                       score, outcome, flag, threshold, score_range, max_bins, source) -> Counts | None:
+    """The one-pass counting's checks and table, read off its cells (see :func:`_count_one_pass`); None when they
+    show something to refuse or leave out. ``bands()``, when not None, makes the second ``GROUP BY`` for scores
+    that turn out to be on no grid (returning the cells and the bands' scores); without it such scores give None."""
     n = cells["n"].astype(np.int64)
     rows = int(n.sum())
     if rows == 0:
@@ -903,20 +944,17 @@ def _count_one_pass(table, *, score, outcome, group, threshold, flag, score_rang
     exact, continuous, got = True, False, cells
     if score is None:
         bin_scores = np.array([np.nan])
-    elif finest is not None or (raw is not None and lo_s != hi_s):
+    elif finest is not None or (raw and lo_s != hi_s):
         grid = _grid_from_buckets(cells, lo_s, hi_s, max_bins, finest) if finest is not None else None
         if grid is not None:
             if split:
                 return None  # scores on a grid that the threshold cuts inside one bucket: the checked path flags rows
             codes, bin_scores = grid
             got = _sum_cells(dict(cells, b=codes), keys)
+        elif bands is None:
+            return None
         else:
-            codes, bin_scores, fraction = _bins(s, lo_s, hi_s, max_bins)
-            bands = {k: v for k, v in cols.items() if k not in ("b", "s")}
-            if threshold is not None:
-                bands["f"] = flagged
-            work = table.select(b=codes, frac=fraction, **bands)
-            got = _fetch(work.group_by(keys).aggregate(n=work.count(), frac=work.frac.sum()))
+            got, bin_scores = bands()
             exact, continuous = False, True
     elif lo_s == hi_s:
         bin_scores = np.array([lo_s])
