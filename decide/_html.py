@@ -74,11 +74,8 @@ def _write_png(fig, buf) -> None:
         if not _inside(box, width, height):
             fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches=box.padded(FIGURE_PAD))
             return
-    import matplotlib
     import numpy as np
     from matplotlib.colors import to_rgba
-    from PIL import Image
-    from PIL.PngImagePlugin import PngInfo
 
     box = box.padded(FIGURE_PAD)
     pixels = np.asarray(canvas.buffer_rgba())
@@ -92,11 +89,41 @@ def _write_png(fig, buf) -> None:
         pixels[max(top, 0):min(rows, bottom), max(left, 0):min(cols, right)]
     if (picture[..., 3] == 255).all():  # opaque (the usual white background): the same picture without
         picture = picture[..., :3]       # its alpha channel, a tenth smaller and quicker to compress
-    info = PngInfo()  # as matplotlib writes a PNG: its name as the software, the resolution
-    info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
-    # zlib level 3 rather than 6: lossless either way; a third quicker for 2-3 % more bytes
-    Image.fromarray(picture).save(buf, format="png", pnginfo=info, dpi=(FIGURE_DPI, FIGURE_DPI),
-                                  compress_level=3)
+    buf.write(png_bytes(picture, FIGURE_DPI))
+
+
+def png_bytes(picture, dpi: float) -> bytes:
+    """A PNG of an RGB or RGBA picture (rows x columns x 3 or 4, uint8), lossless.
+
+    Written directly rather than by Pillow: Pillow tries every PNG row filter on every row, which
+    took two thirds of the encoding time; the report's figures (flat colours, white space)
+    compress as well unfiltered. zlib level 3: as small as Pillow's files (within 3 %), a
+    quarter of the time. Like matplotlib's own PNGs: its name as the software, the resolution.
+    """
+    import struct
+    import zlib
+
+    import matplotlib
+    import numpy as np
+
+    rows, cols, channels = picture.shape
+    colour_type = {3: 2, 4: 6}[channels]  # truecolour, truecolour with alpha
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    scanlines = np.zeros((rows, 1 + cols * channels), dtype=np.uint8)  # each row: filter 0 (none), then pixels
+    scanlines[:, 1:] = picture.reshape(rows, cols * channels)
+    per_metre = round(dpi / 0.0254)
+    software = f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/"
+    return b"".join([
+        b"\x89PNG\r\n\x1a\n",
+        chunk(b"IHDR", struct.pack(">IIBBBBB", cols, rows, 8, colour_type, 0, 0, 0)),
+        chunk(b"tEXt", b"Software\0" + software.encode("latin-1")),
+        chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+        chunk(b"IDAT", zlib.compress(scanlines.tobytes(), 3)),
+        chunk(b"IEND", b""),
+    ])
 
 
 #: Glyph pictures already rendered, by font, size, glyph, rotation and position within a pixel.
