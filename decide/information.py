@@ -155,18 +155,38 @@ def relevant_quantities(sim: Simulation, harm_weight: float | None = None, seed:
 
 def cubic_bsplines(x: np.ndarray, n_knots: int) -> np.ndarray:
     """Cubic B-spline basis [len(x), n_knots + 2] with ``n_knots`` evenly spaced knots over the
-    range of x, the same basis as scikit-learn's ``SplineTransformer(knots='uniform')`` (tested),
-    built with SciPy so that one quantity's EVPPI does not need to load scikit-learn."""
-    from scipy.interpolate import BSpline
+    range of x, the same basis as scikit-learn's ``SplineTransformer(knots='uniform')`` (tested).
 
+    Worked out here by the de Boor-Cox recursion, step for step as SciPy's
+    ``BSpline.design_matrix`` does it (so the same numbers, bit for bit: tested), for every x at
+    once; importing scipy.interpolate for it cost a report more than the basis itself.
+    """
     x = np.asarray(x, dtype=float)
     lo, hi = float(x.min()), float(x.max())
     if not hi > lo:
         return np.ones((x.size, 1))
+    k = 3
     inner = np.linspace(lo, hi, int(n_knots))
     step = inner[1] - inner[0]
     knots = np.r_[lo - step * np.arange(3, 0, -1), inner, hi + step * np.arange(1, 4)]
-    return BSpline.design_matrix(x, knots, 3).toarray()
+    n = knots.size - k - 1  # basis functions
+    # the knot interval of each x: the last knot at or below it, within [knots[k], knots[n]]
+    ell = np.clip(np.searchsorted(knots, x, side="right") - 1, k, n - 1)
+    h = np.zeros((k + 1, x.size))  # h[m]: basis function ell - k + m at x
+    h[0] = 1.0
+    for j in range(1, k + 1):
+        previous = h[:j].copy()
+        h[0] = 0.0
+        for m in range(1, j + 1):
+            right, left = knots[ell + m], knots[ell + m - j]  # distinct: the knots are evenly spaced
+            w = previous[m - 1] / (right - left)
+            h[m - 1] += w * (right - x)
+            h[m] = w * (x - left)
+    out = np.zeros((x.size, n))
+    rows = np.arange(x.size)
+    for m in range(k + 1):
+        out[rows, ell - k + m] = h[m]
+    return out
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
@@ -294,15 +314,29 @@ def _curve_evppis(U: np.ndarray, fitted: np.ndarray, sigma: np.ndarray, draws: i
     fitted* = fitted + sigma U z with z standard normal, one z per curve (option compared).
     ``fitted`` is [curve, row] at the rows of U; the reference option is 0.
     """
-    n_draws, (rows, p) = int(draws), U.shape
-    best = np.zeros((n_draws, rows))
-    means = np.empty((n_draws, fitted.shape[0]))
-    for d in range(fitted.shape[0]):  # a loop over the few options keeps each curve contiguous
-        curve = (sigma[d] * rng.standard_normal((n_draws, p))) @ U.T
-        curve += fitted[d]
-        np.maximum(best, curve, out=best)
-        means[:, d] = curve.mean(axis=1)
-    return best.mean(axis=1) - np.maximum(means.max(axis=1), 0.0)
+    n_draws, (rows, p), curves = int(draws), U.shape, fitted.shape[0]
+    noise = [sigma[d] * rng.standard_normal((n_draws, p)) for d in range(curves)]  # one z per curve, in turn
+    # a few draws at a time, so the curves (draws x rows) stay in cache rather than each being
+    # written to fresh memory and read back three times: four times quicker, the same numbers
+    # (each draw's row is worked out by itself either way)
+    chunk = min(CURVE_CHUNK, n_draws)
+    out = np.empty(n_draws)
+    best, curve, means = np.empty((chunk, rows)), np.empty((chunk, rows)), np.empty((chunk, curves))
+    for start in range(0, n_draws, chunk):
+        stop = min(start + chunk, n_draws)
+        b, c, m = best[:stop - start], curve[:stop - start], means[:stop - start]
+        b.fill(0.0)  # the reference option's value, 0
+        for d in range(curves):
+            np.matmul(noise[d][start:stop], U.T, out=c)
+            c += fitted[d]
+            np.maximum(b, c, out=b)
+            m[:, d] = c.mean(axis=1)
+        out[start:stop] = b.mean(axis=1) - np.maximum(m.max(axis=1), 0.0)
+    return out
+
+
+#: Draws of the fitted curves worked out together in :func:`_curve_evppis` (25 x 2,000 rows: 400 kB).
+CURVE_CHUNK = 25
 
 
 @functools.lru_cache(maxsize=8)

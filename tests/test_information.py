@@ -382,7 +382,7 @@ def test_one_quantity_fast_path_fits_exactly_what_the_general_basis_fits():
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(20, 400), n_knots=st.integers(2, 8), seed=st.integers(0, 10_000))
 def test_cubic_bsplines_are_scikit_learns_spline_features(n, n_knots, seed):
-    """The SciPy-built basis is exactly scikit-learn's SplineTransformer (uniform knots)."""
+    """The basis is scikit-learn's SplineTransformer (uniform knots)."""
     from sklearn.preprocessing import SplineTransformer
 
     from decide.information import cubic_bsplines
@@ -390,6 +390,29 @@ def test_cubic_bsplines_are_scikit_learns_spline_features(n, n_knots, seed):
     x = np.random.default_rng(seed).lognormal(0, 1, n)
     expected = SplineTransformer(n_knots=n_knots, degree=3, knots="uniform", extrapolation="linear").fit_transform(x[:, None])
     np.testing.assert_allclose(cubic_bsplines(x, n_knots), expected, atol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(5, 3000), n_knots=st.integers(2, 10), seed=st.integers(0, 10_000),
+       kind=st.sampled_from(["grid", "uniform", "tied", "lognormal"]))
+def test_cubic_bsplines_are_scipys_design_matrix_bit_for_bit(n, n_knots, seed, kind):
+    """The basis worked out in numpy is SciPy's BSpline.design_matrix exactly (same recursion, same
+    order of arithmetic), on the rank grid, ties, points at the knots and long tails."""
+    from scipy.interpolate import BSpline
+
+    from decide.information import cubic_bsplines
+
+    rng = np.random.default_rng(seed)
+    x = {"grid": (np.arange(n) + 0.5) / n, "uniform": rng.random(n),
+         "tied": np.round(rng.random(n) * 7) / 7, "lognormal": rng.lognormal(0, 1, n)}[kind]
+    lo, hi = x.min(), x.max()
+    if not hi > lo:
+        assert np.array_equal(cubic_bsplines(x, n_knots), np.ones((n, 1)))
+        return
+    inner = np.linspace(lo, hi, n_knots)
+    step = inner[1] - inner[0]
+    knots = np.r_[lo - step * np.arange(3, 0, -1), inner, hi + step * np.arange(1, 4)]
+    assert np.array_equal(cubic_bsplines(x, n_knots), BSpline.design_matrix(x, knots, 3).toarray())
 
 
 def _evsi_preposterior_per_draw(sim, quantity, cases, seed=0, bootstrap=20):
