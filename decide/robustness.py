@@ -79,22 +79,51 @@ class _Parts:
 def _first_switch(parts: _Parts, mask: np.ndarray, best: int, direction: float):
     """Smallest log-odds shift t >= 0 (applied as direction * t * mask) that changes the best option.
 
-    The lead is found on a 61-point grid in one batch, then the crossing refined by Brent's method.
+    The lead is found on a 61-point grid, then the crossing refined by Brent's method. The grid is
+    worked out a few points at a time and the search stops at the first crossing (each point's
+    lead is the same number however many are worked out together). When the lead can only move
+    one way as t grows (see :func:`_one_way`), its smallest value on the grid is at one end, so
+    if both ends are clearly above zero nothing in between crosses and the rest is skipped.
     """
     def leads(v):
         return v[..., best] - np.delete(v, best, axis=-1).max(axis=-1)
 
     top = np.log(MAX_ODDS_RATIO)
     grid = np.linspace(0.0, top, 61)
-    crossed = np.flatnonzero(leads(parts.means_along(mask, direction * grid)) <= 0)
-    if crossed.size == 0:
+    if _one_way(parts, mask):
+        ends = parts.means_along(mask, direction * grid[[0, -1]])
+        if leads(ends).min() > 1e-9 * (1.0 + np.abs(ends).max()):  # far above rounding error
+            return None
+    for start in range(0, grid.size, GRID_CHUNK):
+        crossed = np.flatnonzero(leads(parts.means_along(mask, direction * grid[start:start + GRID_CHUNK])) <= 0)
+        if crossed.size:
+            k = start + crossed[0]
+            break
+    else:
         return None
-    k = crossed[0]
     t = 0.0 if k == 0 else brentq(lambda t: float(leads(parts.means_along(mask, direction * t))[0]),
                                   grid[k - 1], grid[k], xtol=1e-8)
     v = parts.means_along(mask, direction * t)[0]
     v[best] = -np.inf  # at the switch the preferred option ties with the one taking over
     return t, int(np.argmax(v))
+
+
+#: Grid points of :func:`_first_switch`'s search worked out together.
+GRID_CHUNK = 8
+
+
+def _one_way(parts: _Parts, mask: np.ndarray) -> bool:
+    """Whether moving the chances in ``mask`` can move the preferred option's lead only one way.
+
+    True when the mask touches one option only and every moved chance pushes that option's value
+    the same way in every draw (the sign of mask x weight x magnitude never changes): that option's
+    value is then monotone in the shift, the others stay put, and so is the lead.
+    """
+    if np.count_nonzero(mask.any(axis=1)) != 1:
+        return False
+    opt, out = np.nonzero(mask)
+    push = np.sign(mask[opt, out] * parts.weight[opt, out]) * np.sign(parts.magnitude[:, opt, out])
+    return bool((push >= 0).all() or (push <= 0).all())
 
 
 def robustness_margins(sim: Simulation, harm_weight: float | None = None, max_draws: int | None = 4000) -> pd.DataFrame:
