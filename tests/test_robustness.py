@@ -190,3 +190,41 @@ def test_batched_margins_equal_the_loop(case, request, monkeypatch):
             np.testing.assert_allclose(new[column], old[column], rtol=1e-7, atol=1e-9, err_msg=column)
         else:
             assert new[column].tolist() == old[column].tolist(), column
+
+
+@pytest.mark.parametrize("case", ["fixed", "uncertain", "return_home", "permanence"])
+@pytest.mark.parametrize("harm_weight", [None, 0.3, 3.0])
+def test_stopping_and_skipping_search_equals_the_whole_grid(case, harm_weight, request, monkeypatch):
+    """The search that stops at the first crossing and skips one-way leads gives exactly the table
+    of the search over the whole grid in one batch."""
+    from conftest import ROOT
+
+    import decide.robustness as rb
+
+    if case in ("fixed", "uncertain"):
+        sim = request.getfixturevalue(case)
+    else:
+        sim = simulate(Decision.from_yaml(ROOT / "data" / "cases" / f"{case}.yaml"), 2000, seed=5)
+    quick = robustness_margins(sim, harm_weight=harm_weight)
+    monkeypatch.setattr(rb, "_one_way", lambda parts, mask: False)
+    monkeypatch.setattr(rb, "GRID_CHUNK", 61)
+    whole = robustness_margins(sim, harm_weight=harm_weight)
+    assert quick.equals(whole) and quick.attrs == whole.attrs
+
+
+def test_one_way_only_for_one_option_pushed_one_way(uncertain):
+    import decide.robustness as rb
+
+    parts = rb._Parts(uncertain, None, None)
+    applies = uncertain.model.applies
+    i, k = (int(a[0]) for a in np.nonzero(applies))
+    one = np.zeros(applies.shape)
+    one[i, k] = 1.0
+    assert rb._one_way(parts, one)
+    everywhere = applies.astype(float)  # every outcome of every option: more than one option moves
+    assert not rb._one_way(parts, everywhere)
+    mixed = np.zeros(applies.shape)  # one option's harm and benefit both more likely: pulls both ways
+    harms, benefits = np.nonzero(applies[i] & parts.model.is_harm[i])[0], np.nonzero(applies[i] & ~parts.model.is_harm[i])[0]
+    if len(harms) and len(benefits):
+        mixed[i, harms[0]] = mixed[i, benefits[0]] = 1.0
+        assert not rb._one_way(parts, mixed)
