@@ -162,6 +162,9 @@ def _case(name: str) -> tuple[pd.DataFrame, dict, bool]:
         ask.update(threshold=None, flag="f")
     elif name == "flag, no score":
         ask.update(score=None, threshold=None, flag="f")
+    elif name == "flag, no score, odd group names":
+        df["g"] = np.random.default_rng(6).choice(["NA", "N/A", "", "null", "a"], n)
+        ask.update(score=None, threshold=None, flag="f")
     elif name == "threshold outside":
         ask.update(threshold=3.0)
         takes = False
@@ -174,7 +177,7 @@ def _case(name: str) -> tuple[pd.DataFrame, dict, bool]:
 CASES = ["two groups", "odd group names", "empty group", "integer groups", "boolean outcome", "float outcome",
          "text outcome", "outcome 2", "empty outcome", "empty outcome, dropped", "empty score", "whole-number scores",
          "wide scores", "scores outside the range", "continuous scores", "few flagged", "nobody flagged", "flag",
-         "flag, no score", "threshold outside", "missing column"]
+         "flag, no score", "flag, no score, odd group names", "threshold outside", "missing column"]
 
 
 @pytest.mark.parametrize("kind", ["csv", "parquet"])
