@@ -10,16 +10,22 @@
 The notebooks are executed exactly as `make demo` executes them (scripts/demo.py, in a subprocess), two at
 a time for the machine's two cores, once. The third check compares that run with nbval's run of the same
 notebook in the same session (tests/conftest.py keeps it), or with a second demo run when nbval did not run it.
-Only the notebooks and reports that the selected tests need are run.
+Only the notebooks and reports that the selected tests need are run. A first run is kept in build/test-runs/
+and used again by a later session while nothing it depends on has changed (its notebook or command, the
+library, the data, the demo script, the interpreter, the installed packages and the settings): that is still
+an earlier execution of the same thing, so the third check still compares two runs.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
+import hashlib
 import json
 import math
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -212,6 +218,41 @@ def identifier_problems(where: str, text: str, html: bool) -> list[str]:
     return problems
 
 
+#: Where first runs are kept between sessions (see Runs._kept).
+KEPT_RUNS = ROOT / "build" / "test-runs"
+#: Settings in the environment that can change what a notebook or report shows.
+SETTINGS = ("PYTENSOR_FLAGS", "MPLBACKEND", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+            "PYTHONHASHSEED", "NUMBA_DISABLE_JIT")
+
+
+@functools.cache
+def _shared_digest(settings: tuple) -> str:
+    """A digest of the library, the data, the demo script, the interpreter, every installed package and the
+    settings: what every run depends on besides its own notebook or command."""
+    from importlib import metadata
+
+    h = hashlib.sha256()
+    for top in ("decide", "data"):
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    h.update(DEMO.read_bytes())
+    h.update(sys.version.encode())
+    h.update(repr(sorted((d.metadata["Name"] or "", d.version) for d in metadata.distributions())).encode())
+    h.update(repr(settings).encode())
+    return h.hexdigest()
+
+
+def inputs_digest(key, env) -> str:
+    kind, name, _ = key
+    h = hashlib.sha256(_shared_digest(tuple((k, env.get(k)) for k in SETTINGS)).encode())
+    if kind == "notebook":
+        h.update((ROOT / "notebooks" / f"{name}.ipynb").read_bytes())
+    else:
+        h.update(repr(dict((n, a) for a, n in EXAMPLE_REPORTS)[name]).encode())
+    return f"{kind}-{name}-{h.hexdigest()[:20]}"
+
+
 class Runs:
     """Executes notebooks (through scripts/demo.py) and example reports in subprocesses, two at a time.
 
@@ -262,6 +303,49 @@ class Runs:
         return out
 
     def _run(self, key):
+        kind, name, run = key
+        if run == 0:
+            kept = self._kept(key)
+            if kept is not None:
+                return kept
+        result = self._execute(key)
+        if run == 0:
+            self._keep(key, result)
+        return result
+
+    # A first run is kept in build/test-runs/ under a digest of everything its text and pages can depend on, and
+    # used again by a later session while that digest holds: it is an earlier execution of the same notebook on
+    # the same code, data, packages and settings, so comparing nbval's run with it is still comparing two runs.
+    # A second run (run 1) is always executed. Only runs that finished are kept.
+
+    def _kept(self, key):
+        folder = KEPT_RUNS / inputs_digest(key, self.env)
+        try:
+            if key[0] == "notebook":
+                return (nbformat.read(folder / f"{key[1]}.ipynb", as_version=4),
+                        (folder / f"{key[1]}.html").read_text(encoding="utf-8"))
+            return (folder / key[1]).read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            return None
+
+    def _keep(self, key, result):
+        folder = KEPT_RUNS / inputs_digest(key, self.env)
+        partial = folder.with_name(folder.name + f".partial-{os.getpid()}")
+        partial.mkdir(parents=True, exist_ok=True)
+        if key[0] == "notebook":
+            nbformat.write(result[0], partial / f"{key[1]}.ipynb")
+            (partial / f"{key[1]}.html").write_text(result[1], encoding="utf-8")
+        else:
+            (partial / key[1]).write_text(result, encoding="utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in partial.iterdir():
+            path.replace(folder / path.name)  # whole files only: a reader never sees half of one
+        partial.rmdir()
+        for older in KEPT_RUNS.glob(f"{key[0]}-{key[1]}-*"):  # runs of earlier code are never used again
+            if older != folder:
+                shutil.rmtree(older, ignore_errors=True)
+
+    def _execute(self, key):
         kind, name, run = key
         out = self.folder / f"run{run}"
         if kind == "notebook":
@@ -631,3 +715,36 @@ def test_demo_keeps_earlier_times_when_it_runs_a_few_notebooks(tmp_path):
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["demo"]["seconds"] == 130.0 and data["demo"]["cores"] == os.cpu_count()
     assert data["notebooks"]["02_b"]["seconds"] == 41.0 and data["notebooks"]["01_a"]["seconds"] == 14.0
+
+
+def test_a_kept_first_run_is_used_only_while_what_it_depends_on_holds(tmp_path, monkeypatch):
+    """build/test-runs/ is keyed by a digest of the notebook, library, data, demo script, packages and settings."""
+    key = ("notebook", STEMS[0], 0)
+    env = {"MPLBACKEND": "Agg"}
+    first = inputs_digest(key, env)
+    assert inputs_digest(key, env) == first
+    assert inputs_digest(key, dict(env, OMP_NUM_THREADS="2")) != first
+    assert inputs_digest(("notebook", STEMS[1], 0), env) != first
+    assert inputs_digest(("report", REPORTS[0], 0), env) != inputs_digest(("report", REPORTS[1], 0), env)
+    fake = tmp_path / "root"
+    for top in ("decide", "data", "notebooks", "scripts"):
+        (fake / top).mkdir(parents=True)
+    (fake / "notebooks" / f"{STEMS[0]}.ipynb").write_bytes((ROOT / "notebooks" / f"{STEMS[0]}.ipynb").read_bytes())
+    (fake / "scripts" / "demo.py").write_bytes(DEMO.read_bytes())
+    (fake / "decide" / "simulate.py").write_text("x = 1\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", fake)
+    monkeypatch.setattr(sys.modules[__name__], "DEMO", fake / "scripts" / "demo.py")
+    _shared_digest.cache_clear()
+    before = inputs_digest(key, env)
+    for path, text in [(fake / "decide" / "simulate.py", "x = 2\n"), (fake / "data" / "new.csv", "a\n"),
+                       (fake / "scripts" / "demo.py", "# changed\n")]:
+        path.write_text(text)
+        _shared_digest.cache_clear()
+        after = inputs_digest(key, env)
+        assert after != before, f"a change to {path.name} must not reuse a kept run"
+        before = after
+    (fake / "decide" / "__pycache__").mkdir()
+    (fake / "decide" / "__pycache__" / "simulate.cpython-312.pyc").write_bytes(b"compiled")
+    _shared_digest.cache_clear()
+    assert inputs_digest(key, env) == before  # compiled files say nothing new
+    _shared_digest.cache_clear()
