@@ -43,10 +43,39 @@ def figure_to_data_uri(fig) -> str:
 
     buf = io.BytesIO()
     try:
-        _write_png(fig, buf)
+        with _ticks_once():
+            _write_png(fig, buf)
     finally:
         plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+@contextlib.contextmanager
+def _ticks_once():
+    """While a finished figure is measured and drawn: each axis works out its ticks (where they go,
+    their labels, which are in view) once for a given view, size and resolution, not at every
+    request; measuring the figure's box alone asked three times per axis (the axis and each of its
+    two spines), and drawing asked again. Only matplotlib's own measuring and drawing run meanwhile,
+    and anything they change that the ticks depend on (the view, the axes' place) is in the key."""
+    from matplotlib.axis import Axis
+
+    update = Axis.__dict__["_update_ticks"]
+    kept: dict = {}
+
+    def remembered(self):
+        key = (tuple(self.get_view_interval()), self.axes.bbox.bounds, self.get_figure(root=True).dpi)
+        hit = kept.get(self)
+        if hit is not None and hit[0] == key:
+            return list(hit[1])
+        ticks = update(self)
+        kept[self] = (key, list(ticks))
+        return ticks
+
+    Axis._update_ticks = remembered
+    try:
+        yield
+    finally:
+        Axis._update_ticks = update
 
 
 def _write_png(fig, buf) -> None:
