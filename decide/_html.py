@@ -203,7 +203,8 @@ def quick_text():
     (on any figure) from a table, and draws text as _draw_text_quickly's renderer does; and each
     text's layout (Text._get_layout, some 150 microseconds) is worked out once while its string,
     font, alignment, rotation and resolution stay the same, not at every pass over the figure
-    (a report asked for some 2,000 layouts of 220 texts).
+    (a report asked for some 2,000 layouts of 220 texts); and tight_layout works out each axis's
+    ticks once (see _ticks_once).
 
     The same numbers and pixels as matplotlib's own; matplotlib keeps its measures per canvas, so
     each figure measured its tick labels and names afresh. Left as it was afterwards.
@@ -251,13 +252,24 @@ def quick_text():
         self._decide_layout = (key, (result[0].frozen(), result[1], result[2]))
         return result
 
+    from matplotlib.figure import Figure
+
+    tight_layout = Figure.__dict__["tight_layout"]
+
+    def tight_layout_ticks_once(self, *args, **kwargs):
+        """Figure.tight_layout, its measuring pass with each axis's ticks worked out once (_ticks_once)."""
+        with _ticks_once():
+            return tight_layout(self, *args, **kwargs)
+
     cls.draw_text, cls.get_text_width_height_descent = _draw_text, measure
     Text._get_layout = remembered_layout
+    Figure.tight_layout = tight_layout_ticks_once
     try:
         yield
     finally:
         cls.draw_text, cls.get_text_width_height_descent = saved
         Text._get_layout = layout
+        Figure.tight_layout = tight_layout
 
 
 def _draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
