@@ -208,6 +208,20 @@ def test_semicolons_a_tab_in_the_header_and_several_files(tmp_path):
         assert assert_same(tmp_path / pattern, **ask) == "counted"
 
 
+def test_spaces_around_the_header_names(tmp_path):
+    """DuckDB trims the spaces around a header's names (pandas and the audit's own checks strip them too): the
+    direct way hands such a file over, and the general way reads it under DuckDB's names (it used to stop with
+    Ibis's 'column not found')."""
+    from decide.audit import count_rows, read_referrals
+
+    path = _write(tmp_path, _clean().rename(columns={"s": " s ", "g": "g ", "y": "y\t"}), "csv")
+    ask = dict(score="s", outcome="y", group="g", threshold=0.5)
+    assert not direct_takes(path, **ask)
+    assert assert_same(path, **ask) == "counted"
+    expected = count_rows(read_referrals(path, ["g", "s", "y"], string_columns=["g"]), **ask)
+    pd.testing.assert_frame_equal(count(str(path), **ask).table, expected.table, check_exact=True)
+
+
 def test_texts_meaning_missing_past_the_type_detection(tmp_path):
     """'NA' in a number column past DuckDB's sample stops the direct way's query; the general way reads it."""
     df = _clean(25_000)

@@ -293,6 +293,11 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
     raw = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
     names = [f.strip() for f in raw]
     _check_header(paths[0], names, columns)
+    if any(r != r.strip() for r in raw):  # DuckDB trims spaces around a header's names: its own names, by position
+        found = con.read_csv([str(p) for p in paths], delim=delimiter, header=True, quote='"', escape='"',
+                             auto_detect=True).columns
+        if len(found) == len(raw) and all(f.strip() == n for f, n in zip(found, names)):
+            raw = list(found)
     wanted = [r for r, n in zip(raw, names) if n in columns]
     text = {r for r, n in zip(raw, names) if n in string_columns or as_text}
     numbers = [r for r in wanted if r not in text]
