@@ -208,6 +208,22 @@ def test_semicolons_a_tab_in_the_header_and_several_files(tmp_path):
         assert assert_same(tmp_path / pattern, **ask) == "counted"
 
 
+@pytest.mark.parametrize("later", ["on the grid", "on no grid", "one score on no grid"])
+def test_parquet_past_the_first_look(tmp_path, later):
+    """Past the first 10,000 rows, blocks spread over a Parquet file are looked at too (as on the general way);
+    scores on a grid only at first are handed over, or stopped by the bound on cells, and counted alike."""
+    df = _clean(60_000)
+    rng = np.random.default_rng(9)
+    if later == "on no grid":
+        df.loc[C.SAMPLE_ROWS:, "s"] = rng.random(len(df) - C.SAMPLE_ROWS)
+    elif later == "one score on no grid":
+        df.loc[50_000, "s"] = 0.123456789
+    path = _write(tmp_path, df, "parquet")
+    ask = dict(score="s", outcome="y", group=["g", "h"], threshold=0.5)
+    assert direct_takes(path, **ask) == (later == "on the grid")
+    assert assert_same(path, **ask) == "counted"
+
+
 def test_spaces_around_the_header_names(tmp_path):
     """DuckDB trims the spaces around a header's names (pandas and the audit's own checks strip them too): the
     direct way hands such a file over, and the general way reads it under DuckDB's names (it used to stop with
