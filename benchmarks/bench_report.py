@@ -5,7 +5,7 @@ Each run is a fresh process writing a new file (the user's wait: start-up, readi
 fitting, simulating, every table and figure, writing the page). A first run outside the count
 warms the compile and file caches. There is no honest baseline for a whole report, so the ratio
 is to the stated 5 s. A last line shows importing the libraries the report loads (numpy, pandas,
-xarray, SciPy's optimize/special/interpolate, matplotlib, Jinja2, pydantic, YAML; since the light
+xarray, SciPy's optimize and special, matplotlib, Jinja2, pydantic, YAML; since the light
 distributions of decide.distributions, not preliz, PyMC or scipy.stats), the floor any report
 built on them starts from.
 Run: .venv/bin/python benchmarks/bench_report.py [--pairs N] [--json FILE]
@@ -22,8 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402  (first: BLAS on one thread before numpy loads)
 
 AIM_SECONDS = 5.0
-IMPORTS = ("import numpy, pandas, xarray, scipy.optimize, scipy.special, scipy.interpolate, matplotlib.pyplot, "
-           "jinja2, pydantic, yaml")
+IMPORTS = ("import numpy, pandas, xarray, scipy.optimize, scipy.special, matplotlib.pyplot, jinja2, pydantic, yaml")
 
 
 def main(argv=None) -> int:
