@@ -126,8 +126,9 @@ def cmd_audit(args) -> int:
     for note in result.notes:
         print(f"decide audit: warning: {note}", file=sys.stderr)
     command = "decide audit " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
-    written = write_report(result, lb, args.output, force=args.force, csv=not args.no_csv, inputs=inputs,
-                           intervention=args.intervention, title=args.title, command=command)
+    with _without_property_lists():  # the figures load matplotlib
+        written = write_report(result, lb, args.output, force=args.force, csv=not args.no_csv, inputs=inputs,
+                               intervention=args.intervention, title=args.title, command=command)
     for line in plain_summary(result, lb, args.intervention)[2:5]:
         print("- " + line)
     print(f"wrote {written[0]}" + (f" and {len(written) - 1} CSV tables beside it" if len(written) > 1 else ""))
@@ -197,6 +198,25 @@ def _run(args) -> int:
     with warnings.catch_warnings(), _cycle_collection_paused():
         warnings.simplefilter("ignore")  # notes are printed by cmd_audit, once
         return cmd_audit(args)
+
+
+@contextmanager
+def _without_property_lists():
+    """While the command loads matplotlib: no list of every property in the help text of each drawing class
+    (matplotlib.artist.kwdoc reads some 7,000 docstrings as the classes are made: about 0.09 CPU s). Nobody reads
+    that help in a command that writes a file, and what is drawn does not depend on it. Only when matplotlib is not
+    loaded yet, so a notebook or test that has it keeps its help as it is (as decide report does)."""
+    if "matplotlib.artist" in sys.modules:
+        yield
+        return
+    import matplotlib.artist
+
+    kwdoc = matplotlib.artist.kwdoc
+    matplotlib.artist.kwdoc = lambda artist: "(properties: see matplotlib's documentation)"
+    try:
+        yield
+    finally:
+        matplotlib.artist.kwdoc = kwdoc
 
 
 @contextmanager
