@@ -224,6 +224,27 @@ def test_parquet_past_the_first_look(tmp_path, later):
     assert assert_same(path, **ask) == "counted"
 
 
+def test_a_gzipped_csv(tmp_path):
+    """A .csv.gz file is read uncompressed by the audit's own checks of the first lines, as DuckDB reads it (it used
+    to be refused as 'not valid utf-8'); the count is pandas's, both ways, and a bad line is still named."""
+    from decide.audit import count_rows, read_referrals
+
+    path = tmp_path / "r.csv.gz"
+    _clean(30_000).to_csv(path, index=False)
+    ask = dict(score="s", outcome="y", group=["g", "h"], threshold=0.5)
+    assert direct_takes(path, **ask)
+    assert assert_same(path, **ask) == "counted"
+    expected = count_rows(read_referrals(path, ["g", "h", "s", "y"], string_columns=["g", "h"]), **ask)
+    pd.testing.assert_frame_equal(count(str(path), **ask).table, expected.table, check_exact=True)
+    bad = tmp_path / "bad.csv.gz"
+    import gzip
+
+    with gzip.open(bad, "wt") as fh:
+        fh.write("g,h,s,y,f\na,01,0.5,1,0\nb,2,0.25,0\n")
+    with pytest.raises(DecideError, match="line 3"):
+        count(str(bad), **ask)
+
+
 def test_spaces_around_the_header_names(tmp_path):
     """DuckDB trims the spaces around a header's names (pandas and the audit's own checks strip them too): the
     direct way hands such a file over, and the general way reads it under DuckDB's names (it used to stop with

@@ -76,12 +76,12 @@ def _csv_source(paths, columns, groups, delimiter, encoding, notes):
     import csv
     import io
 
-    from decide.audit.reading import _check_header, _check_shape, _sniff_csv
+    from decide.audit.reading import _check_header, _check_shape, _partial_head, _sniff_csv
 
     delimiter, _, head = _sniff_csv(paths[0], delimiter, encoding, notes)
     for path in paths:
         text = head if path == paths[0] else _sniff_csv(path, delimiter, encoding, [])[2]
-        if path.stat().st_size > 65000:
+        if _partial_head(path):
             text = text[:text.rfind("\n") + 1]
         _check_shape(path, text, delimiter)
     raw = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])

@@ -30,7 +30,7 @@ def _sniff_csv(path: Path, delimiter: str | None, encoding: str | None, notes: l
         raise DecideError(f"{path}: no such file")
     if path.is_dir():
         raise DecideError(f"{path} is a folder, not a CSV file")
-    with open(path, "rb") as fh:
+    with _open_bytes(path) as fh:
         head = fh.read(65536)
     if not head.strip():
         raise DecideError(f"{path} is empty: expected a CSV file with a header line naming the columns")
@@ -60,6 +60,18 @@ def _sniff_csv(path: Path, delimiter: str | None, encoding: str | None, notes: l
                           f"{counts[best]} {_DELIMITERS[best]}s; the file looks {_DELIMITERS[best]}-separated: "
                           f"pass --delimiter '{best if best != chr(9) else chr(92) + 't'}' (or leave --delimiter out to detect it)")
     return delimiter, enc, text_head
+
+
+def _open_bytes(path: Path):
+    """A CSV file opened for reading its bytes; a .gz file uncompressed as it is read (DuckDB reads it so too)."""
+    import gzip
+
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+
+
+def _partial_head(path: Path) -> bool:
+    """Whether the first 64 kB read by _sniff_csv may end inside a line (a .gz file's size says nothing of it)."""
+    return path.stat().st_size > 65000 or path.name.lower().endswith(".gz")
 
 
 def _check_header(path, names: list[str], columns, optional=()) -> None:
@@ -92,10 +104,10 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
     notes = notes if notes is not None else []
     delimiter, enc, _ = _sniff_csv(path, delimiter, encoding, notes)
     try:
-        with open(path, "rb") as fh:
+        with _open_bytes(path) as fh:
             text = fh.read().decode(enc, errors="strict")
     except UnicodeDecodeError as exc:
-        with open(path, "rb") as fh:
+        with _open_bytes(path) as fh:
             raise DecideError(_encoding_message(path, fh.read(), exc, enc)) from None
     names, lines = _check_shape(path, text, delimiter)
     _check_header(path, names, columns, optional)
@@ -287,7 +299,7 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
     delimiter, _, head = _sniff_csv(paths[0], delimiter, encoding, notes)
     for path in paths:  # rows with too few or too many fields in the first 64 kB, named by line (DuckDB finds later ones)
         text = head if path == paths[0] else _sniff_csv(path, delimiter, encoding, [])[2]
-        if path.stat().st_size > 65000:
+        if _partial_head(path):
             text = text[:text.rfind("\n") + 1]  # whole lines only
         _check_shape(path, text, delimiter)
     raw = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
