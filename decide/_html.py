@@ -193,6 +193,28 @@ def _draw_text_quickly(renderer) -> None:
     renderer.draw_text = types.MethodType(_draw_text, renderer)
 
 
+@contextlib.contextmanager
+def without_property_lists():
+    """While a command that writes a report loads matplotlib: no list of every property in the help
+    text of each drawing class (matplotlib.artist.kwdoc reads some 7,000 docstrings as the classes
+    are made: about 0.1 s of CPU, a tenth of loading matplotlib). Nobody reads that help in a command
+    that writes a file, and what is drawn does not depend on it. Only when matplotlib is not loaded
+    yet, so a notebook or test that has it keeps its help as it is; restored after."""
+    import sys
+
+    if "matplotlib.artist" in sys.modules:
+        yield
+        return
+    import matplotlib.artist
+
+    kwdoc = matplotlib.artist.kwdoc
+    matplotlib.artist.kwdoc = lambda artist: "(properties: see matplotlib's documentation)"
+    try:
+        yield
+    finally:
+        matplotlib.artist.kwdoc = kwdoc
+
+
 #: Sizes of texts already measured (width, height, descent), by font, string, size and resolution.
 _MEASURED: dict = {}
 

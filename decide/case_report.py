@@ -13,7 +13,6 @@ still true, report. ``decide report CASE.yaml -o report.html`` writes it.
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 import sys
 import time
@@ -810,7 +809,9 @@ def cmd_report(args) -> int:
     decision = Decision.from_yaml(case)
     r = build_report(decision, draws=args.draws, seed=args.seed, source=str(case))
     command = "decide " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if len(sys.argv) > 2 else None
-    with _without_property_lists():  # the figures load matplotlib
+    from decide._html import without_property_lists
+
+    with without_property_lists():  # the figures load matplotlib
         path = write_report(r, out, force=args.force, command=command, title=args.title)
     for heading, lines in r.sections.items():
         print(heading)
@@ -836,41 +837,11 @@ def register(subparsers) -> None:
 
 
 def _run(args) -> int:
-    import gc
     import warnings
 
-    # The command loads large libraries and makes many short-lived objects (the figures' artists);
-    # with Python's default thresholds the cyclic garbage collector ran some 500 times and walked
-    # everything loaded again and again: about 0.1 s of CPU (2-3 % of the command). Collecting less
-    # often frees the same garbage, a little later.
-    thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, 100, 100)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # library warnings would interleave with the summary
-            return cmd_report(args)
-    finally:
-        gc.set_threshold(*thresholds)
-
-
-@contextlib.contextmanager
-def _without_property_lists():
-    """While the command loads matplotlib: no list of every property in the help text of each
-    drawing class (matplotlib.artist.kwdoc, which reads some 7,000 docstrings as the classes are
-    made: 0.1 s of CPU, a tenth of loading matplotlib). Nobody reads that help in a command that
-    writes a file; what is drawn does not depend on it. Only when matplotlib is not loaded yet, so
-    a notebook or test that has it already keeps its help as it is."""
-    if "matplotlib.artist" in sys.modules:
-        yield
-        return
-    import matplotlib.artist
-
-    kwdoc = matplotlib.artist.kwdoc
-    matplotlib.artist.kwdoc = lambda artist: "(properties: see matplotlib's documentation)"
-    try:
-        yield
-    finally:
-        matplotlib.artist.kwdoc = kwdoc
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # library warnings would interleave with the summary
+        return cmd_report(args)
 
 
 __all__ = ["CaseReport", "build_report", "check_settings", "cmd_report", "figures", "horizon_sentence",

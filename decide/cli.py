@@ -7,6 +7,7 @@ message on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -238,7 +239,8 @@ def main(argv=None) -> int:
     parser = build_parser(sys.argv[1:] if argv is None else list(argv))
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with collecting_less_often():
+            return args.func(args)
     except DecideError as exc:
         print(f"decide {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -256,6 +258,23 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+@contextlib.contextmanager
+def collecting_less_often():
+    """Python's cycle collector less often while a command runs (thresholds 50,000/100/100, restored
+    after). A command loads large libraries and makes many short-lived objects (a report's figures),
+    and with the default thresholds the collector walked everything loaded some 350-500 times: 0.1-0.2 s
+    of CPU, a twentieth of `decide report` or of auditing a 10^7-row file. The same garbage is freed,
+    a little later."""
+    import gc
+
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 100, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,10 @@ engines load when the command runs, so registering it costs `decide --help` noth
 
 from __future__ import annotations
 
-import gc
 import math
 import shlex
 import sys
 import warnings
-from contextlib import contextmanager
 
 from decide.defaults import INTERVAL, SEED
 from decide.errors import DecideError
@@ -126,7 +124,9 @@ def cmd_audit(args) -> int:
     for note in result.notes:
         print(f"decide audit: warning: {note}", file=sys.stderr)
     command = "decide audit " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
-    with _without_property_lists():  # the figures load matplotlib
+    from decide._html import without_property_lists
+
+    with without_property_lists():  # the figures load matplotlib
         written = write_report(result, lb, args.output, force=args.force, csv=not args.no_csv, inputs=inputs,
                                intervention=args.intervention, title=args.title, command=command)
     for line in plain_summary(result, lb, args.intervention)[2:5]:
@@ -195,40 +195,6 @@ def _run(args) -> int:
         raise DecideError("name the recorded outcome column: --outcome COLUMN")
     if not args.counts and not args.score and args.threshold is not None:
         raise DecideError("--threshold needs the score column: --score COLUMN")
-    with warnings.catch_warnings(), _cycle_collection_paused():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # notes are printed by cmd_audit, once
         return cmd_audit(args)
-
-
-@contextmanager
-def _without_property_lists():
-    """While the command loads matplotlib: no list of every property in the help text of each drawing class
-    (matplotlib.artist.kwdoc reads some 7,000 docstrings as the classes are made: about 0.09 CPU s). Nobody reads
-    that help in a command that writes a file, and what is drawn does not depend on it. Only when matplotlib is not
-    loaded yet, so a notebook or test that has it keeps its help as it is (as decide report does)."""
-    if "matplotlib.artist" in sys.modules:
-        yield
-        return
-    import matplotlib.artist
-
-    kwdoc = matplotlib.artist.kwdoc
-    matplotlib.artist.kwdoc = lambda artist: "(properties: see matplotlib's documentation)"
-    try:
-        yield
-    finally:
-        matplotlib.artist.kwdoc = kwdoc
-
-
-@contextmanager
-def _cycle_collection_paused():
-    """Python's cycle collector paused while the command runs, as it was before after. The command makes about a
-    million objects (pandas, SciPy and matplotlib loading, five figures) and little cyclic garbage, and the collector
-    examined them some 350 times: 0.15-0.2 CPU s, a twentieth of auditing a 10^7-row file. What garbage there is
-    (about 30 MB at most) is collected by the next collection after the command."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
