@@ -147,11 +147,15 @@ def type_into(page, css: str, value: str) -> None:
     box.press("Tab")
 
 
-def lower_likely_upper(page, q: str, low: str, likely: str, high: str) -> None:
+def lower_likely_upper(page, q: str, low: str, likely: str, high: str, shows: str = "Your answer means") -> None:
+    """Answer low / likely / high, and wait for the card to show what the answer means (or why it cannot be
+    saved), as a person would before pressing Save: the preview's figure appears above the Save button and moves
+    it down, so a click sent while it is being drawn can land on the figure instead."""
     page.locator(f".ws-form-{q} button", has_text="Low / likely / high").click()
     page.wait_for_selector(f".ws-low-{q} input")
     for which, value in (("low", low), ("likely", likely), ("high", high)):
         type_into(page, f".ws-{which}-{q}", value)
+    wait_text(page, f".ws-card-{q}", shows)
 
 
 def save(page, q: str, expect: str = r"Saved for round") -> str:
@@ -202,7 +206,7 @@ def test_two_rounds_in_the_browser(server):
             tm.locator(f".ws-confidence-{moves} select").select_option("high")
             wait_text(tm, f".ws-card-{moves}", r"'unlikely' means a 25% to 35% chance")
             save(tm, moves)
-            lower_likely_upper(tm, harm, "60", "50", "90")
+            lower_likely_upper(tm, harm, "60", "50", "90", shows="need low < likely < high")
             refused = save(tm, harm, r"Not saved")
             assert "need low < likely < high" in refused
             tm.locator(f".ws-form-{harm} button", has_text="Percentiles").click()
