@@ -73,20 +73,9 @@ def _csv_source(paths, columns, groups, delimiter, encoding, notes):
     """The SQL that reads the needed columns of CSV files as decide.audit.reading.open_table reads them (with
     ``typed_quickly``), and the SELECT list giving each needed column under its own name; the same checks of the
     first lines and the header first."""
-    import csv
-    import io
+    from decide.audit.reading import _checked_csv_head
 
-    from decide.audit.reading import _check_header, _check_shape, _partial_head, _sniff_csv
-
-    delimiter, _, head = _sniff_csv(paths[0], delimiter, encoding, notes)
-    for path in paths:
-        text = head if path == paths[0] else _sniff_csv(path, delimiter, encoding, [])[2]
-        if _partial_head(path):
-            text = text[:text.rfind("\n") + 1]
-        _check_shape(path, text, delimiter)
-    raw = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
-    names = [f.strip() for f in raw]
-    _check_header(paths[0], names, columns)
+    delimiter, raw, names = _checked_csv_head(paths, columns, delimiter, encoding, notes)
     wanted = [r for r, n in zip(raw, names) if n in columns]
     as_text = sorted(r for r, n in zip(raw, names) if n in groups)
     files = f"list_value({_texts(os.path.abspath(p) for p in paths)})"

@@ -74,6 +74,22 @@ def _partial_head(path: Path) -> bool:
     return path.stat().st_size > 65000 or path.name.lower().endswith(".gz")
 
 
+def _checked_csv_head(paths, columns, delimiter, encoding, notes) -> tuple[str, list[str], list[str]]:
+    """The first lines of CSV files checked before an engine reads them: the separator, rows with too few or too
+    many fields in the first 64 kB named by line (the engine finds later ones), every needed column in the header.
+    Returns the separator, the header's names as written and as meant (spaces around them trimmed)."""
+    delimiter, _, head = _sniff_csv(paths[0], delimiter, encoding, notes)
+    for path in paths:
+        text = head if path == paths[0] else _sniff_csv(path, delimiter, encoding, [])[2]
+        if _partial_head(path):
+            text = text[:text.rfind("\n") + 1]  # whole lines only
+        _check_shape(path, text, delimiter)
+    raw = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
+    names = [f.strip() for f in raw]
+    _check_header(paths[0], names, columns)
+    return delimiter, raw, names
+
+
 def _check_header(path, names: list[str], columns, optional=()) -> None:
     """Every needed column present (with a suggestion when not), none named twice."""
     missing = [c for c in columns if c not in names]
@@ -296,15 +312,7 @@ def open_table(source, columns, *, delimiter: str | None = None, encoding: str |
         frames = [read_referrals(p, columns, delimiter=delimiter, encoding=encoding, string_columns=string_columns,
                                  notes=notes) for p in paths]
         return ibis.memtable(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]), label
-    delimiter, _, head = _sniff_csv(paths[0], delimiter, encoding, notes)
-    for path in paths:  # rows with too few or too many fields in the first 64 kB, named by line (DuckDB finds later ones)
-        text = head if path == paths[0] else _sniff_csv(path, delimiter, encoding, [])[2]
-        if _partial_head(path):
-            text = text[:text.rfind("\n") + 1]  # whole lines only
-        _check_shape(path, text, delimiter)
-    raw = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
-    names = [f.strip() for f in raw]
-    _check_header(paths[0], names, columns)
+    delimiter, raw, names = _checked_csv_head(paths, columns, delimiter, encoding, notes)
     if any(r != r.strip() for r in raw):  # DuckDB trims spaces around a header's names: its own names, by position
         found = con.read_csv([str(p) for p in paths], delim=delimiter, header=True, quote='"', escape='"',
                              auto_detect=True).columns
