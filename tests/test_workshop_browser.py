@@ -149,13 +149,18 @@ def type_into(page, css: str, value: str) -> None:
 
 def lower_likely_upper(page, q: str, low: str, likely: str, high: str, shows: str = "Your answer means") -> None:
     """Answer low / likely / high, and wait for the card to show what the answer means (or why it cannot be
-    saved), as a person would before pressing Save: the preview's figure appears above the Save button and moves
-    it down, so a click sent while it is being drawn can land on the figure instead."""
+    saved), as a person would before pressing Save. The Save button stays where it was while the preview's
+    figure appears: were it below the figure, it would move down just as a person reaches for it, and the click
+    would land on the figure, saving nothing."""
     page.locator(f".ws-form-{q} button", has_text="Low / likely / high").click()
     page.wait_for_selector(f".ws-low-{q} input")
+    before = page.locator(f".ws-save-{q} button").bounding_box()
     for which, value in (("low", low), ("likely", likely), ("high", high)):
         type_into(page, f".ws-{which}-{q}", value)
     wait_text(page, f".ws-card-{q}", shows)
+    page.wait_for_selector(f".ws-card-{q} img" if shows == "Your answer means" else f".ws-card-{q} .alert")
+    after = page.locator(f".ws-save-{q} button").bounding_box()
+    assert abs(after["y"] - before["y"]) < 1 and abs(after["x"] - before["x"]) < 1, (q, before, after)
 
 
 def save(page, q: str, expect: str = r"Saved for round") -> str:

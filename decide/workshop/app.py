@@ -133,8 +133,10 @@ class QuantityCard:
         for widget in (self.term, self.confidence, self.low, self.likely, self.high, self.quantiles, *self.chips):
             widget.param.watch(self._preview, "value")
         self._changed()
-        self.view = pn.Card(pn.pane.Markdown("How do you want to answer?"), self.form, self.inputs, self.preview,
-                            pn.Row(self.save), self.message, title=w.describe(name), collapsible=False,
+        # Save sits above the preview: the preview's figure appears when a box is left, and a button below it would
+        # move down just as a person reaches for it (the click then lands on the figure and nothing is saved).
+        self.view = pn.Card(pn.pane.Markdown("How do you want to answer?"), self.form, self.inputs,
+                            pn.Row(self.save), self.message, self.preview, title=w.describe(name), collapsible=False,
                             sizing_mode="stretch_width", css_classes=[f"ws-card-{slug}"])
 
     def _prefill(self):
