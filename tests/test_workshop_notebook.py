@@ -77,6 +77,13 @@ def test_participant_view_in_a_jupyterlab_cell_saves_an_answer(lab, tmp_path):  
                 wait_text(page, card, r"as likely to be above 2\d% as below it")  # the fit, sent back to the page
                 page.locator(f".ws-save-{QUANTITY} button").click()
                 wait_text(page, f".ws-message-{QUANTITY}", r"Saved for round 1")
+                # the three boxes share the cell's width: none runs past the card, nor the card past the cell
+                cell = page.locator(".jp-OutputArea-output").first.bounding_box()
+                box = page.locator(card).bounding_box()
+                assert box["x"] + box["width"] <= cell["x"] + cell["width"] + 1, (box, cell)
+                for which in ("low", "likely", "high"):
+                    b = page.locator(f".ws-{which}-{QUANTITY} input").bounding_box()
+                    assert box["x"] <= b["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 1, (which, b, box)
                 page.screenshot(path=str(shot))
             except Exception:
                 page.screenshot(path=str(ARTEFACTS / "jupyterlab_workshop_view_failure.png"))

@@ -104,21 +104,25 @@ class QuantityCard:
         self.edges = w.grid(name)
         forms = {k: v for k, v in FORM_LABELS.items() if (verbal_ok or v != "verbal") and (self.edges or v != "chips")}
         slug = re.sub(r"\W+", "-", name)
+        fit = dict(sizing_mode="stretch_width", min_width=120)  # boxes share the row, so a narrow notebook cell holds them
         self.form = pn.widgets.RadioButtonGroup(options=forms, value="low/likely/high", css_classes=[f"ws-form-{slug}"])
-        self.scale = pn.widgets.Select(name="Scale", options={v: k for k, v in SCALE_SOURCES.items()}, value="uk_yardstick")
+        self.scale = pn.widgets.Select(name="Scale", options={v: k for k, v in SCALE_SOURCES.items()},
+                                       value="uk_yardstick", **fit)
         self.term = pn.widgets.Select(name="How likely", options=list(SCALES["uk_yardstick"]), value="likely",
-                                      css_classes=[f"ws-term-{slug}"])
+                                      css_classes=[f"ws-term-{slug}"], **fit)
         self.confidence = pn.widgets.Select(name="How sure you are", options=["low", "medium", "high"], value="medium",
-                                            css_classes=[f"ws-confidence-{slug}"])
+                                            css_classes=[f"ws-confidence-{slug}"], **fit)
         hint = "e.g. 20%" if verbal_ok else "a number"
-        self.low = pn.widgets.TextInput(name="Low: 9 in 10 it is above", placeholder=hint, css_classes=[f"ws-low-{slug}"])
+        self.low = pn.widgets.TextInput(name="Low: 9 in 10 it is above", placeholder=hint,
+                                        css_classes=[f"ws-low-{slug}"], **fit)
         self.likely = pn.widgets.TextInput(name="Likely: as likely above as below", placeholder=hint,
-                                           css_classes=[f"ws-likely-{slug}"])
-        self.high = pn.widgets.TextInput(name="High: 9 in 10 it is below", placeholder=hint, css_classes=[f"ws-high-{slug}"])
+                                           css_classes=[f"ws-likely-{slug}"], **fit)
+        self.high = pn.widgets.TextInput(name="High: 9 in 10 it is below", placeholder=hint,
+                                         css_classes=[f"ws-high-{slug}"], **fit)
         self.quantiles = pn.widgets.TextInput(name="Percentiles", placeholder="10% = 0.1, 50% = 0.2, 90% = 0.4",
-                                              css_classes=[f"ws-quantiles-{slug}"])
+                                              css_classes=[f"ws-quantiles-{slug}"], **fit)
         self.chips = [pn.widgets.IntInput(name=f"{figures.show(a, self.kind)}-{figures.show(b, self.kind)}", value=0,
-                                          start=0, end=CHIPS, width=72, css_classes=[f"ws-chips-{slug}-{i}"])
+                                          start=0, end=CHIPS, width=64, css_classes=[f"ws-chips-{slug}-{i}"])
                       for i, (a, b) in enumerate(zip(self.edges or [], (self.edges or [])[1:]))]
         self.chip_count = pn.pane.Markdown("")
         self.band = pn.pane.Markdown("")
@@ -127,7 +131,7 @@ class QuantityCard:
         self.save = pn.widgets.Button(name="Save my answer", button_type="primary", css_classes=[f"ws-save-{slug}"])
         self.save.on_click(self._save)
         self._prefill()
-        self.inputs = pn.Column()
+        self.inputs = pn.Column(sizing_mode="stretch_width")
         self.form.param.watch(self._changed, "value")
         self.scale.param.watch(self._scale_changed, "value")
         for widget in (self.term, self.confidence, self.low, self.likely, self.high, self.quantiles, *self.chips):
@@ -173,13 +177,13 @@ class QuantityCard:
         """A new form: show its inputs (only then is the layout rebuilt, so typing is never interrupted)."""
         form = self.form.value
         if form == "verbal":
-            self.inputs.objects = [pn.Row(self.term, self.confidence, self.scale), self.band]
+            self.inputs.objects = [pn.Row(self.term, self.confidence, self.scale, sizing_mode="stretch_width"), self.band]
         elif form == "low/likely/high":
-            self.inputs.objects = [pn.Row(self.low, self.likely, self.high)]
+            self.inputs.objects = [pn.Row(self.low, self.likely, self.high, sizing_mode="stretch_width")]
         elif form == "chips":
             self.inputs.objects = [pn.pane.Markdown(f"Place {CHIPS} chips in the bins: more chips where you think the "
                                                     "value more likely lies, none where you think it cannot be."),
-                                   pn.Row(*self.chips), self.chip_count]
+                                   pn.FlexBox(*self.chips), self.chip_count]  # bins wrap onto a second line if narrow
         else:
             self.inputs.objects = [self.quantiles, pn.pane.Markdown("Give two or more, separated by commas.")]
         self._preview()
@@ -233,9 +237,10 @@ class CalibrationCard:
         self.w, self.token, self.q = w, token, question
         hint = "e.g. 20%" if question["kind"] == "probability" else "a number"
         tag = f"ws-cal-{index}"
-        self.low = pn.widgets.TextInput(name="Low: 9 in 10 it is above", placeholder=hint, css_classes=[f"{tag}-low"])
-        self.likely = pn.widgets.TextInput(name="Likely", placeholder=hint, css_classes=[f"{tag}-likely"])
-        self.high = pn.widgets.TextInput(name="High: 9 in 10 it is below", placeholder=hint, css_classes=[f"{tag}-high"])
+        fit = dict(sizing_mode="stretch_width", min_width=120)
+        self.low = pn.widgets.TextInput(name="Low: 9 in 10 it is above", placeholder=hint, css_classes=[f"{tag}-low"], **fit)
+        self.likely = pn.widgets.TextInput(name="Likely", placeholder=hint, css_classes=[f"{tag}-likely"], **fit)
+        self.high = pn.widgets.TextInput(name="High: 9 in 10 it is below", placeholder=hint, css_classes=[f"{tag}-high"], **fit)
         mine = [a for a in w.store.calibration_answers() if a["name"] == question["name"]
                 and a["role"] == w.store.role_of(token)]
         if mine:
@@ -243,7 +248,8 @@ class CalibrationCard:
         self.message = pn.pane.Markdown("", css_classes=[f"{tag}-message"])
         save = pn.widgets.Button(name="Save", button_type="primary", css_classes=[f"{tag}-save"])
         save.on_click(self._save)
-        self.view = pn.Card(pn.pane.Markdown(question["question"]), pn.Row(self.low, self.likely, self.high), save,
+        boxes = pn.Row(self.low, self.likely, self.high, sizing_mode="stretch_width")
+        self.view = pn.Card(pn.pane.Markdown(question["question"]), boxes, save,
                             self.message, title=f"Calibration question {index + 1}", collapsible=False,
                             sizing_mode="stretch_width")
 
