@@ -499,3 +499,38 @@ def test_beta_quantile_is_scipy_stats_beta_ppf_bit_for_bit(q, a, b):
     assert got == want or (np.isnan(got) and np.isnan(want))
     qs = np.array([q, 0.05, 0.95, 0.025, 0.975])
     np.testing.assert_array_equal(beta_quantile(qs, a + np.arange(5), b), stats.beta.ppf(qs, a + np.arange(5), b))
+
+
+def _counts_table(cells: dict) -> pd.DataFrame:
+    """A counts table (group, flag, outcome, n) from {group: (tp, fp, fn, tn)}."""
+    rows = [dict(g=g, flag=f, outcome=o, n=n) for g, (tp, fp, fn, tn) in cells.items()
+            for f, o, n in ((1, 1, tp), (1, 0, fp), (0, 1, fn), (0, 0, tn))]
+    return pd.DataFrame(rows)
+
+
+def test_identical_small_groups_are_never_clearly_outside():
+    """Ten referrals in each group and the same counts: every rate is equal, so no disparity may be called clearly
+    outside tolerance, however wide the intervals (they reach past both ends of the band, the mass on each side
+    is well under the decisive 90 %)."""
+    res = A.audit_counts(_counts_table({"ref": (1, 1, 1, 7), "B": (1, 1, 1, 7)}), group="g", reference="ref", seed=1)
+    d = res.disparities
+    assert (d["estimate"][d["scale"] == "difference"] == 0).all()
+    assert not (d["verdict"] == "outside").any(), d[["metric", "scale", "p_below", "p_above", "verdict"]]
+    assert (d["verdict"] == "cannot tell").all()
+    np.testing.assert_allclose(d["p_below"] + d["p_above"], d["p_outside"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.tuples(*[st.integers(0, 12)] * 4), st.tuples(*[st.integers(0, 12)] * 4), st.integers(0, 2**31))
+def test_clearly_outside_only_when_one_side_is_decisive(a, b, seed):
+    """The verdict follows the posterior's sides: 'outside' needs at least 90 % on one side of the band, 'within'
+    at least 90 % inside it; a group whose counts equal the reference's is never 'outside'."""
+    a, b = (*a[:3], a[3] + 1), (*b[:3], b[3] + 1)  # every group holds a referral
+    res = A.audit_counts(_counts_table({"ref": a, "B": b, "same": a}), group="g", reference="ref", seed=seed)
+    d = res.disparities
+    told = d[d["verdict"].isin(["outside", "within", "cannot tell"])]
+    one_side = np.maximum(told["p_below"], told["p_above"])
+    assert (one_side[told["verdict"] == "outside"] >= 0.9).all()
+    assert (1 - told["p_outside"][told["verdict"] == "within"] >= 0.9 - 1e-12).all()
+    assert (one_side[told["verdict"] == "cannot tell"] < 0.9).all()
+    assert not (d.loc[d["group"] == "same", "verdict"] == "outside").any()

@@ -13,7 +13,9 @@ from decide.audit.common import _rate
 def compare_to_reference(names, ref, metrics, draws_by, estimates, informative, *, ratio_band, difference_band,
                          decisive, lo_q, hi_q) -> pd.DataFrame:
     """One row per (group, metric, scale): the estimate, its interval from the posterior draws, the posterior
-    probability of lying outside the band, and the verdict (outside, within, or cannot tell)."""
+    probabilities of lying below and above the band, and the verdict: *outside* when one side alone holds at least
+    ``decisive`` of the posterior (the data say which way the group differs), *within* when the band holds at least
+    that much, and otherwise *cannot tell*."""
     disp_rows = []
     for gname in names:
         if gname == ref:
@@ -26,13 +28,17 @@ def compare_to_reference(names, ref, metrics, draws_by, estimates, informative, 
                                             ("difference", dg - dr, eg - er, (-difference_band, difference_band))):
                     d = d[np.isfinite(d)] if scale == "ratio" else d
                     lo, hi = np.quantile(d, [lo_q, hi_q]) if d.size else (np.nan, np.nan)
-                    p_out = float(((d < band[0]) | (d > band[1])).mean()) if d.size else np.nan
+                    # one side at a time: a wide posterior for a small group puts mass both below and above a narrow
+                    # band, and the two together say nothing about which way the group differs
+                    p_below = float((d < band[0]).mean()) if d.size else np.nan
+                    p_above = float((d > band[1]).mean()) if d.size else np.nan
+                    p_out = p_below + p_above
                     both = bool(informative[gname, metric] and informative[ref, metric])
                     if not both:
                         verdict = "cannot tell (no cases)"
                     elif scale == "ratio" and not er > 0:
                         verdict = "cannot tell (reference rate 0)"  # a ratio to a rate of 0 is not defined
-                    elif p_out >= decisive:
+                    elif max(p_below, p_above) >= decisive:
                         verdict = "outside"
                     elif p_out <= 1 - decisive:
                         verdict = "within"
@@ -40,6 +46,7 @@ def compare_to_reference(names, ref, metrics, draws_by, estimates, informative, 
                         verdict = "cannot tell"
                     disp_rows.append(dict(group=gname, metric=metric, scale=scale, estimate=float(est), lower=float(lo),
                                           upper=float(hi), band_low=band[0], band_high=band[1], p_outside=p_out,
+                                          p_below=p_below, p_above=p_above,
                                           informative=both, verdict=verdict))
     return pd.DataFrame(disp_rows)
 

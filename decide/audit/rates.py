@@ -145,8 +145,8 @@ def audit_counts(counts: Counts | pd.DataFrame, *, reference: str, group=None, p
     band; needed for AUC and calibration) and ``score_sum``. ``reference`` names the group every
     disparity is measured against; it is required. A disparity is called *outside* the tolerance
     band (``ratio_band`` for ratios, ``±difference_band`` for differences) when its posterior
-    probability of lying outside is at least ``decisive``, *within* when the probability of lying
-    inside is at least ``decisive``, and otherwise *cannot tell*. ``bands`` is the number of
+    probability of lying above the band, or of lying below it, is at least ``decisive``; *within*
+    when the probability of lying inside is at least ``decisive``; and otherwise *cannot tell*. ``bands`` is the number of
     calibration bands (quantiles of the score) or a list of band edges.
     """
     if isinstance(counts, pd.DataFrame):

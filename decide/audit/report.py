@@ -150,8 +150,10 @@ def plain_summary(audit: Audit, lb: LabelBias | None = None, intervention: str |
     out = [f"This audit covers {s['rows']:,} referrals in {len(g)} groups (by {' and '.join(s['group_columns'])}). "
            f"{_how_flagged(s).capitalize()}. The recorded outcome is '{s['outcome_column']}'. Every disparity is "
            f"measured against '{ref}' ({int(g.loc[ref, 'n']):,} referrals), the reference group the analyst named. "
-           f"A ratio between {lo_b:g} and {hi_b:g} is treated as tolerable; 'clearly' means a posterior probability of "
-           f"at least {s['decisive']:.0%}.", DEFINITIONS]
+           f"A ratio between {lo_b:g} and {hi_b:g} is treated as tolerable; 'clearly outside' means a posterior "
+           f"probability of at least {s['decisive']:.0%} that the ratio lies above that band, or at least "
+           f"{s['decisive']:.0%} that it lies below it, and 'clearly within' at least {s['decisive']:.0%} that it "
+           "lies inside.", DEFINITIONS]
     d = audit.disparities[audit.disparities["scale"] == "ratio"].set_index(["metric", "group"])
     for metric, phrase in _PHRASES.items():
         outside, unclear = [], []
@@ -228,7 +230,8 @@ def _rates_rows(audit: Audit) -> list[dict]:
 #: Column names as a person reads them in the report's tables (the CSV files keep the short names).
 HEADERS = {
     "group": "group", "metric": "rate", "scale": "compared as", "estimate": "estimate", "lower": "interval from",
-    "upper": "interval to", "p_outside": "chance outside tolerance", "verdict": "verdict",
+    "upper": "interval to", "p_outside": "chance outside tolerance", "p_below": "chance below tolerance",
+    "p_above": "chance above tolerance", "verdict": "verdict",
     "base_rate": "share with the outcome (base rate)", "ppv": "PPV", "fnr": "FNR", "fpr": "FPR",
     "fpr_from_identity": "FPR from the identity", "fpr_if_equal_ppv": "FPR needed for the reference's PPV",
     "fnr_if_equal_ppv_and_fpr": "FNR needed for the reference's PPV and FPR",
@@ -322,7 +325,7 @@ def report_html(audit: Audit, lb: LabelBias, *, title: str | None = None, interv
         figures = _figures(audit, lb, plots, figure_to_data_uri)
     disp = audit.disparities.copy()
     disp["metric"] = disp["metric"].map(LABELS)
-    disp = disp[["group", "metric", "scale", "estimate", "lower", "upper", "p_outside", "verdict"]]
+    disp = disp[["group", "metric", "scale", "estimate", "lower", "upper", "p_below", "p_above", "verdict"]]
     imp = audit.impossibility.reset_index()
     lbr = lb.rates.copy()
     lbr["metric"] = lbr["metric"].map(LABELS)
