@@ -343,6 +343,10 @@ def _check_params(name: str, params: dict[str, float]) -> None:
             raise ValueError(f"{name} with params {params} is not valid: {p}={v:g} is outside its range ({lo:g} to {hi:g})")
     if "lower" in params and "upper" in params and not params["lower"] < params["upper"]:
         raise ValueError(f"{name} with params {params} is not valid: lower must be below upper")
+    if name == "Triangular" and "c" in params and not params["lower"] <= params["c"] <= params["upper"]:
+        # preliz accepts a peak outside the limits, but the distribution has none there (numpy refuses to draw it).
+        raise ValueError(f"Triangular with params {params} is not valid: c={params['c']:g} (its peak) must lie between "
+                         f"lower={params['lower']:g} and upper={params['upper']:g}; give a c in that range")
 
 
 def _family_for(kind: Kind, bounds: tuple[float, float | None]) -> tuple[str, dict[str, float]]:

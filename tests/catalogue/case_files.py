@@ -211,6 +211,9 @@ refused("beta-negative-alpha", OR, _set(*Q0, "judgement", {"distribution": "Beta
 refused("beta-missing-param", OR, _set(*Q0, "judgement", {"distribution": "Beta", "params": {"alpha": 2}}), r"Beta.*not valid")
 refused("normal-for-probability", OR, _set(*Q0, "judgement", {"distribution": "Normal", "params": {"mu": 0.3, "sigma": 0.1}}),
         r"outside the range of a probability")
+for c in (2, -5):  # H2 D6: check said valid, then compare crashed in numpy ("mode > right")
+    refused(f"triangular-c-{c}", OR, _set(*Q0, "judgement", {"distribution": "Triangular", "params": {"lower": 0, "c": c, "upper": 1}}),
+            rf"judgement: Triangular.*c={c} \(its peak\) must lie between lower=0 and upper=1")
 refused("weight-zero", OR, _set(*Q0, "judgement", {"low": 0.2, "likely": 0.3, "high": 0.4, "weight": 0}), r"weight.*greater than 0")
 refused("param-huge", OR, _set(*Q0, "judgement", {"distribution": "Beta", "params": {"alpha": 1e300, "beta": 3}}), r"1,000,000")
 refused("one-option", OR, lambda d: d["options"].pop(), r"options.*at least 2")
