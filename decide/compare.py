@@ -275,6 +275,11 @@ def threshold(sim: Simulation, quantity: str, grid=None, n: int = 61, max_draws:
     return Threshold(quantity, curve, pd.DataFrame(switches, columns=["value", "from_option", "to_option"]))
 
 
+#: The tornado table's columns (a case whose inputs are all fixed numbers has no rows, and a record stores none).
+TORNADO_COLUMNS = ["quantity", "description", "low_value", "high_value", "lead_at_low", "lead_at_high", "best_at_low",
+                   "best_at_high", "swing"]
+
+
 def tornado(sim: Simulation, low: float = 0.1, high: float = 0.9) -> pd.DataFrame:
     """One-way sensitivity: move each quantity to its low and high percentile, others at their means.
 
@@ -307,9 +312,7 @@ def tornado(sim: Simulation, low: float = 0.1, high: float = 0.9) -> pd.DataFram
                 "swing": abs(at[1][0] - at[0][0]),
             }
         )
-    columns = ["quantity", "description", "low_value", "high_value", "lead_at_low", "lead_at_high", "best_at_low",
-               "best_at_high", "swing"]
-    out = pd.DataFrame(rows, columns=columns).sort_values("swing", ascending=False, ignore_index=True, kind="stable")
+    out = pd.DataFrame(rows, columns=TORNADO_COLUMNS).sort_values("swing", ascending=False, ignore_index=True, kind="stable")
     out.attrs.update(base_lead=float(v0[first] - v0[second]), preferred=m.options[first], runner_up=m.options[second],
                      low=low, high=high)
     return out

@@ -181,6 +181,9 @@ class Record:
         elif which == "outcomes":
             df.attrs.update(interval=self.settings["interval"])
         elif which == "tornado":
+            from decide.compare import TORNADO_COLUMNS
+
+            df = df.reindex(columns=TORNADO_COLUMNS) if df.empty else df  # all inputs fixed: no rows, but the columns
             df.attrs.update(self.content["analysis"]["tornado_base"])
         return df
 

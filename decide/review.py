@@ -405,7 +405,10 @@ def checklist(record: Record, choice: dict, switches: pd.DataFrame, how_reproduc
                          + (f" Options listed with no harm: {'; '.join(no_harm)}." if no_harm else " Every option had a harm listed.")
                          + (f" Options listed with no benefit: {'; '.join(no_benefit)}." if no_benefit else " Every option had a benefit listed.")),
         "would-have-changed": (f"{len(switches)} switch point(s) found among the inputs that move the choice most."
-                               if len(switches) else "No input, moved alone within its plausible range, would have changed the choice."),
+                               if len(switches) else
+                               "Every input was given as a fixed number, so there was nothing uncertain to move."
+                               if record.table("tornado").empty else
+                               "No input, moved alone within its plausible range, would have changed the choice."),
         "learning-not-blame": ("Reasons recorded on the day: " + (f"“{reason}”" if reason else "none were recorded") + "."),
     }
     return [{"key": k, "question": q, "source": s, "record_shows": shows[k]} for k, q, s in PRINCIPLES]
