@@ -39,6 +39,9 @@ def plan_outputs(outputs, *, inputs=(), force: bool = False) -> list[Path]:
             raise DecideError(f"{path} is named for two outputs; give each output its own name")
         if path.is_dir():
             raise DecideError(f"{path} is a folder; give a file name for the output, e.g. {path / 'report.html'}")
+        if path.exists() and not path.is_file():  # a device, a pipe, a socket: --force must never replace one
+            raise DecideError(f"{path} is not an ordinary file (a device, pipe or socket); decide writes only to "
+                              "ordinary files: choose another output path")
         if path.exists() and not force:
             raise DecideError(f"{path} already exists; choose another name with -o, or pass --force to replace it")
         parent = _existing_parent(path)
@@ -78,10 +81,16 @@ def read_small_file(path, *, what: str, limit: int, too_large: str, missing_hint
     try:
         if path.is_dir():
             raise DecideError(f"{path} is a folder, not a {what} file{folder_hint}")
+        if path.exists() and not path.is_file():  # a pipe would wait for ever, /dev/zero never end
+            raise DecideError(f"{path} is not an ordinary file (a device, pipe or socket), not a {what} file")
         size = path.stat().st_size
         if size > limit:
             raise DecideError(f"{path}: {size:,} bytes " + too_large.format(size=size, limit=limit))
-        return path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)  # the size can change between the look and the read
+        if len(data) > limit:
+            raise DecideError(f"{path}: more than {limit:,} bytes " + too_large.format(size=len(data), limit=limit))
+        return data
     except FileNotFoundError:
         raise DecideError(f"{path}: no such {what} file; {missing_hint}") from None
     except PermissionError:
