@@ -221,6 +221,17 @@ _MEASURED: dict = {}
 
 @contextlib.contextmanager
 def quick_text():
+    """While making a report's figures: every text is plain text, never a formula (names come from the
+    user's case or data, and "cost $5 to $10" or a stray "$\\foo{$" must not be set as mathematics, or
+    stop the report), and texts are measured and drawn quickly, as _quick_text says."""
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}), _quick_text():
+        yield
+
+
+@contextlib.contextmanager
+def _quick_text():
     """While making a report's figures: every Agg renderer measures a text it has measured before
     (on any figure) from a table, and draws text as _draw_text_quickly's renderer does; and each
     text's layout (Text._get_layout, some 150 microseconds) is worked out once while its string,

@@ -1,0 +1,41 @@
+"""Names from the user's data or case are drawn as written in the reports' figures, never read as formulas:
+matplotlib sets text between two "$" as mathematics, so a group called "$\\foo{$ group" stopped the audit with a
+parse error, and "cost $5 to $10" lost its dollar signs to italics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from decide.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_an_audit_with_dollar_signs_in_group_names_is_written(tmp_path, capsys):
+    df = pd.read_csv(ROOT / "data" / "synthetic" / "referrals.csv").iloc[::20].reset_index(drop=True)
+    names = np.array(["plain", r"$\foo{$ group", "cost $5 to $10"])
+    df["area"] = names[np.arange(len(df)) % 3]
+    df.to_csv(tmp_path / "r.csv", index=False)
+    out = tmp_path / "audit.html"
+    code = main(["audit", str(tmp_path / "r.csv"), "--score", "risk_score", "--outcome", "re_referred",
+                 "--group", "area", "--reference", "plain", "--threshold", "0.3", "-o", str(out)])
+    assert code in (0, None), capsys.readouterr().err
+    assert out.exists() and "cost $5 to $10" in out.read_text(encoding="utf-8")
+
+
+def test_report_figures_take_text_as_written():
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from decide._html import quick_text
+
+    with quick_text():
+        fig, ax = plt.subplots()
+        label = ax.set_title("cost $5 to $10")
+        fig.canvas.draw()
+    assert label.get_parse_math() is False
+    assert matplotlib.rcParams["text.parse_math"] is True  # left as it was
+    plt.close(fig)
