@@ -152,6 +152,10 @@ def new_key_pair(keyfile, *, inputs=()) -> tuple[Path, Path, str]:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    if Path(keyfile).suffix.lower() == ".pub":  # a .pub file is the one people hand out: never put the private key in it
+        stem = Path(keyfile).with_suffix("").name or "team"
+        raise DecideError(f"key file {keyfile} ends in .pub, the name for a public key others are given; name the private "
+                          f"key without .pub (e.g. {stem}.key): its public half is written beside it as {stem}.key.pub")
     private_path, public_path = plan_outputs([Path(keyfile), Path(f"{keyfile}.pub")], inputs=inputs, force=False)
     key = Ed25519PrivateKey.generate()
     private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

@@ -400,6 +400,9 @@ ENTRIES = [
     Entry(R + "key-new-pub-exists", "output over an input", ["key", "new", "team.key"], setup=pub_only_exists,
           message="already exists"),
     Entry(R + "key-new-over-case", "output over an input", ["key", "new", "case.yaml"], files=CASE, message="already exists"),
+    # H2 C6: the private key was written into team.pub (the file people hand out), the public one into team.pub.pub
+    Entry(R + "key-new-named-pub", "bad output path", ["key", "new", "team.pub"], message=r"team\.pub ends in \.pub.*team\.key"),
+    Entry(R + "key-new-named-PUB", "bad output path", ["key", "new", "keys/Team.PUB"], message=r"ends in \.pub.*Team\.key"),
     Entry(R + "key-new-parent-is-file", "bad output path", ["key", "new", "case.yaml/team.key"], files=CASE, message="is a file"),
     Entry(R + "trust-missing", "missing or unreadable file", ["review", "rec.json", *REVIEW, "--trust", "nope.pub"],
           setup=signed_record, message="no such public key"),
