@@ -13,6 +13,7 @@ still true, report. ``decide report CASE.yaml -o report.html`` writes it.
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 import time
@@ -164,6 +165,16 @@ def scale_text(values) -> str:
     return "the case's points scale (with no limits)"
 
 
+#: How a source says it was seen only second-hand: the case files' '(S)' / '(S: ...)' marker, and the words the docs
+#: and `decide new` recommend ('(seen in a secondary source)', 'as quoted in'), in any letter case.
+_SECOND_HAND = re.compile(r"\(S[\s:)]|(?i:secondary source|quoted in|second[- ]?hand)")
+
+
+def seen_second_hand(source) -> bool:
+    """Whether a source's text marks its figure as seen only in a secondary source quoting it."""
+    return bool(_SECOND_HAND.search(str(source)))
+
+
 def _sources(decision, label) -> pd.DataFrame:
     """Each cited source in the case: what it bears on (in plain words), and whether it was seen first-hand."""
     rows = []
@@ -180,8 +191,7 @@ def _sources(decision, label) -> pd.DataFrame:
             rows.append({"source": f.source, "what": f.description or f.name, "bears on": label(f.name), "reliability": "",
                          "record": False})
     out = pd.DataFrame(rows, columns=["source", "what", "bears on", "reliability", "record"]).astype(object)
-    # the case files' convention: '(S' marks a figure seen only in a secondary source quoting it
-    out["status"] = pd.Series(["S: seen only in a secondary source quoting it" if "(S" in str(src)
+    out["status"] = pd.Series(["S: seen only in a secondary source quoting it" if seen_second_hand(src)
                                else "background: not used as a number here (not marked secondary)" if rec
                                else "V: not marked secondary, so seen in the named source"
                                for src, rec in zip(out["source"], out["record"])], index=out.index, dtype=object)
