@@ -6,6 +6,7 @@ import base64
 import contextlib
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -365,9 +366,20 @@ def _inside(box, width: float, height: float) -> bool:
     return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height
 
 
+#: Characters that change the direction of the text after them (embeddings, overrides, isolates, marks). One in a
+#: group's or option's name, never closed, turned "1.22× (90% interval 1.09–1.37)" after it into "(73.1–90.1 ...
+#: ×22.1"; in a report each is shown as its code instead, so the name looks odd and the numbers stay as they are.
+_DIRECTION_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_direction_controls(text: str) -> str:
+    """Text with each direction control written as [U+XXXX], so it cannot reverse what follows it."""
+    return _DIRECTION_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
 def render(template: str, **context) -> str:
-    """Render one of the package's Jinja2 templates."""
-    return _ENV.get_template(template).render(**context)
+    """Render one of the package's Jinja2 templates (direction controls made visible, see above)."""
+    return visible_direction_controls(_ENV.get_template(template).render(**context))
 
 
 def write_new(path: str | os.PathLike, text: str, *, force: bool = False) -> Path:
@@ -376,6 +388,9 @@ def write_new(path: str | os.PathLike, text: str, *, force: bool = False) -> Pat
     Atomic (temporary file, then rename) so a half-written report never replaces a good one.
     """
     path = Path(path)
+    if path.exists() and not path.is_file():  # renaming over a device or pipe would replace it
+        raise DecideError(f"{path} is not an ordinary file (a device, pipe or socket); decide writes only to "
+                          "ordinary files: choose another output path")
     if path.exists() and not force:
         raise DecideError(f"{path} already exists; choose another name with -o, or pass --force to replace it")
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from decide.errors import DecideError
+from decide._html import write_new
 from decide.files import plan_outputs, read_small_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,3 +75,11 @@ def test_verify_of_a_folder_holding_a_pipe_ends_with_a_message(tmp_path):
                           timeout=120, cwd=ROOT)
     assert "Traceback" not in proc.stderr
     assert "not an ordinary file" in proc.stdout + proc.stderr
+
+
+def test_writing_a_report_never_renames_over_a_device(tmp_path):
+    link = tmp_path / "out.html"
+    link.symlink_to("/dev/null")
+    with pytest.raises(DecideError, match="not an ordinary file"):
+        write_new(link, "<html></html>", force=True)
+    assert Path("/dev/null").is_char_device()

@@ -1,6 +1,7 @@
-"""Names from the user's data or case are drawn as written in the reports' figures, never read as formulas:
-matplotlib sets text between two "$" as mathematics, so a group called "$\\foo{$ group" stopped the audit with a
-parse error, and "cost $5 to $10" lost its dollar signs to italics."""
+"""Names from the user's data or case, in the reports: drawn as written in the figures, never read as formulas
+(matplotlib sets text between two "$" as mathematics, so a group called "$\\foo{$ group" stopped the audit with a
+parse error, and "cost $5 to $10" lost its dollar signs to italics); and never reversing the text after them (a
+right-to-left override in a group's name, never closed, showed "1.22×" after it as "×22.1")."""
 
 from __future__ import annotations
 
@@ -39,3 +40,24 @@ def test_report_figures_take_text_as_written():
     assert label.get_parse_math() is False
     assert matplotlib.rcParams["text.parse_math"] is True  # left as it was
     plt.close(fig)
+
+
+def test_a_direction_override_in_a_name_cannot_reverse_the_numbers_after_it(tmp_path, capsys):
+    df = pd.read_csv(ROOT / "data" / "synthetic" / "referrals.csv").iloc[::10].reset_index(drop=True)
+    df["deprivation"] = df["deprivation"].replace({"more deprived": "more \u202edeprived"})
+    df.to_csv(tmp_path / "r.csv", index=False)
+    out = tmp_path / "audit.html"
+    code = main(["audit", str(tmp_path / "r.csv"), "--score", "risk_score", "--outcome", "re_referred",
+                 "--group", "deprivation", "--reference", "less deprived", "--threshold", "0.3", "-o", str(out)])
+    assert code in (0, None), capsys.readouterr().err
+    page = out.read_text(encoding="utf-8")
+    assert "\u202e" not in page and "more [U+202E]deprived" in page
+
+
+def test_every_direction_control_is_shown_as_its_code():
+    from decide._html import visible_direction_controls
+
+    controls = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    shown = visible_direction_controls(f"a{controls}b")
+    assert shown == "a" + "".join(f"[U+{ord(c):04X}]" for c in controls) + "b"
+    assert visible_direction_controls("Åsa, 12% – ok ×") == "Åsa, 12% – ok ×"
