@@ -71,9 +71,9 @@ def _check_arguments(args) -> None:
 def _data_of(args):
     """What to audit, and the input files no output may replace (None: the files the path or pattern names)."""
     if getattr(args, "db", None):  # engines (E): the rows are in a database or on a cluster
-        from decide.audit.engines import table_from_args
+        from decide.audit.engines import files_read, table_from_args
         table, args.db_label = table_from_args(args)
-        return table, []
+        return table, files_read(args.db)
     if getattr(args, "table", None) or getattr(args, "query", None):
         raise DecideError("--table and --query name rows in a database: give its address with --db URL too")
     if args.data is None:

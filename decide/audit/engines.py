@@ -121,6 +121,15 @@ def _duckdb(url: str):
         raise DecideError(f"could not open the DuckDB file {path}: {_first_lines(exc)}") from None
 
 
+def files_read(url: str) -> list[str]:
+    """The files a --db URL reads (a DuckDB file and its write-ahead log): inputs no output may replace, even
+    with --force. Empty for a server or a cluster."""
+    if engine_of(url) != "duckdb":
+        return []
+    path = url.strip()[len("duckdb://"):]
+    return [] if path in ("", ":memory:", "/:memory:") else [path, path + ".wal"]
+
+
 def _spark(master: str, config: dict):
     try:
         import ibis

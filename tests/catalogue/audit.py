@@ -58,6 +58,19 @@ def _parquet(df: pd.DataFrame) -> bytes:
 PARQUET_ARGS = ["audit", "r.parquet", *FLAGGING, *OUT]
 
 
+def _duckdb_file(folder) -> None:
+    """The base rows as table t of a DuckDB file r.duckdb (an input of `--db duckdb:///...`)."""
+    import duckdb
+
+    con = duckdb.connect(str(folder / "r.duckdb"))
+    con.register("rows", _DF)
+    con.execute("CREATE TABLE t AS SELECT * FROM rows")
+    con.close()
+
+
+DB_ARGS = ["audit", "--db", "duckdb:///{dir}/r.duckdb", "--table", "t", *FLAGGING]
+
+
 def _args(**change) -> list[str]:
     """ARGS with options replaced (value None removes the option and its value)."""
     argv = list(ARGS)
@@ -283,6 +296,10 @@ ENTRIES = [
             {"r.parquet": _parquet(_DF.rename(columns={"re_referred": "Re_Referred"}))}, message="did you mean 'Re_Referred'"),
     refused("pattern-matches-nothing", "missing or unreadable file", ["audit", "parts/*.parquet", *FLAGGING, *OUT],
             message="no file matches this pattern"),
+    refused("output-over-the-duckdb-file", "output over an input", DB_ARGS + ["-o", "r.duckdb", "--force"], {},
+            message="r.duckdb is the file you gave as input", setup=_duckdb_file),
+    refused("output-over-the-duckdb-log", "output over an input", DB_ARGS + ["-o", "r.duckdb.wal", "--force"], {},
+            message="r.duckdb.wal is the file you gave as input", setup=_duckdb_file),
     refused("output-over-a-file-the-pattern-reads", "output over an input",
             ["audit", "*.csv", *FLAGGING, "-o", "out.html", "--force"], {"r.csv": BASE_CSV, "out_groups.csv": BASE_CSV},
             message="out_groups.csv is the file you gave as input"),
