@@ -34,6 +34,7 @@ import csv
 import functools
 import logging
 import math
+import re
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -305,11 +306,16 @@ def _whole_number(text: str) -> int | None:
     return int(x)
 
 
+#: A number as people type one in a spreadsheet: ASCII digits, commas only between groups of three (1,380), an
+#: optional decimal part and exponent. Python's float() also takes "6_9" (69), Arabic-Indic digits and "1,38" once the
+#: commas are gone (138, where a European decimal meant 1.38): typing slips read as other numbers.
+_NUMBER = re.compile(r"[+-]?((\d{1,3}(,\d{3})+|\d+)(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
 def _number(text: str) -> float | None:
-    try:
-        x = float(text.replace(",", ""))
-    except ValueError:
+    if not _NUMBER.fullmatch(text):
         return None
+    x = float(text.replace(",", ""))
     return x if math.isfinite(x) else None
 
 

@@ -52,6 +52,11 @@ for column in ("events", "total"):
     refused(f"{column}-empty", WK, _file(_row(**{column: ""})), rf"column '{column}'.*whole number")
     refused(f"{column}-percent", WK, _file(_row(**{column: "50%"})), rf"column '{column}'.*whole number")
     refused(f"{column}-huge", OR, _file(_row(**{column: "1e30"})), rf"column '{column}'.*more than 1,000,000,000")
+    # typing slips Python's float() would read as other numbers: 6_9 as 69, ٦٩ as 69, 1,38 (a decimal comma) as 138
+    refused(f"{column}-underscore", WK, _file(_row(**{column: "6_9"})), rf"column '{column}'.*whole number")
+    refused(f"{column}-arabic-indic-digits", WK, _file(_row(**{column: "٦٩"})), rf"column '{column}'.*whole number")
+    refused(f"{column}-comma-not-thousands", WK, _file(_row(**{column: "1,38"})), rf"column '{column}'.*whole number")
+valid("total-thousands-comma", _file(_row(total="1,380")))
 refused("events-negative", OR, _file(_row(events="-3")), r"column 'events'.*cannot be negative")
 refused("total-negative", OR, _file(_row(total="-138")), r"column 'total'.*cannot be negative")
 refused("total-zero", OR, _file(_row(total="0")), r"column 'total'.*at least 1")
