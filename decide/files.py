@@ -28,6 +28,8 @@ def plan_outputs(outputs, *, inputs=(), force: bool = False) -> list[Path]:
     for out in outputs:
         if out is None:
             continue
+        if str(out).endswith(("/", os.sep)):  # Path() drops the slash, and "newdir/" would become a file "newdir"
+            raise DecideError(f"{out} names a folder; give a file name for the output, e.g. {Path(out) / 'report.html'}")
         path = Path(out)
         for src in given:
             if _same_file(path, src):

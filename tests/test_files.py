@@ -83,3 +83,9 @@ def test_writing_a_report_never_renames_over_a_device(tmp_path):
     with pytest.raises(DecideError, match="not an ordinary file"):
         write_new(link, "<html></html>", force=True)
     assert Path("/dev/null").is_char_device()
+
+
+def test_an_output_named_with_a_trailing_slash_is_a_folder_not_a_file(tmp_path):
+    with pytest.raises(DecideError, match=r"newdir/ names a folder; give a file name"):
+        plan_outputs([f"{tmp_path}/newdir/"])
+    assert not (tmp_path / "newdir").exists()
