@@ -888,14 +888,48 @@ def _construct_mapping(loader, node, deep=False):
                 None, None, f"duplicate key '{key}' (the second would silently replace the first)", key_node.start_mark
             )
         keys.add(key)
+    _note_fields(loader, node.value)
     return loader.construct_mapping(node, deep=deep)
+
+
+def _note_fields(loader, pairs) -> None:
+    """Remember which key each plain value (or list item) sits under, so a value YAML cannot read is named by its field."""
+    fields = loader.__dict__.setdefault("_field_of", {})
+    for k, v in pairs:
+        if isinstance(v, yaml.ScalarNode):
+            fields[id(v)] = str(k.value)
+        elif isinstance(v, yaml.SequenceNode):
+            fields.update((id(item), f"{k.value}[{i}]") for i, item in enumerate(v.value))
+
+
+class _Unreadable(yaml.constructor.ConstructorError):
+    """A plain value YAML cannot read as its tag says (or would silently read as another number): refused by line."""
+
+    def __init__(self, loader, node, message: str):
+        self.field = loader.__dict__.get("_field_of", {}).get(id(node))
+        super().__init__(None, None, message, node.start_mark)
+
+
+def _tagged(name: str):
+    """A constructor for !!bool/!!int/!!float that refuses, with the line, a value its tag cannot read
+    (PyYAML's own raise KeyError/ValueError: a traceback)."""
+    base = getattr(yaml.SafeLoader, f"construct_yaml_{name}")
+
+    def construct(loader, node):
+        try:
+            return base(loader, node)
+        except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
+            raise _Unreadable(loader, node, f"the tag !!{name} cannot read '{node.value}'; remove the tag and write "
+                              f"the value plainly") from None
+
+    return construct
 
 
 def _construct_date(loader, node):
     """YAML dates, with a plain message for impossible ones (2026-02-30) instead of a traceback."""
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, AttributeError):  # AttributeError: '!!timestamp soon' matches no date at all
         raise yaml.constructor.ConstructorError(
             None, None, f"'{node.value}' is not a date: {_why_not_a_date(node.value)}; give a date as YYYY-MM-DD",
             node.start_mark,
@@ -921,6 +955,8 @@ def _why_not_a_date(text: str) -> str:
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
+for _tag in ("bool", "int", "float"):
+    _UniqueKeyLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _tagged(_tag))
 
 
 def _refuse_tag(loader, node):
@@ -1004,6 +1040,9 @@ def _load_yaml(text: str, source: str):
     except _Hostile as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise CaseError([Problem("YAML", None, f"refused: {exc.problem}", line)], source) from None
+    except _Unreadable as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise CaseError([Problem(exc.field or "YAML", None, exc.problem, line)], source) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None

@@ -7,6 +7,7 @@ Each bad case is the smallest valid case (or an example) with one thing changed,
 from __future__ import annotations
 
 import copy
+import re
 
 from _shared import MINIMAL_CASE, dump, example
 from hostile import Entry
@@ -298,6 +299,15 @@ refused("python-name-tag", HY, "question: !!python/name:os.system\n", r"not allo
 refused("unknown-tag", HY, "question: !secret x\n", r"not allowed")
 refused("binary-tag", HY, MINIMAL.replace("question: Which option?", "question: !!binary aGVsbG8="), r"!!binary is not allowed")
 refused("set-tag", HY, MINIMAL.replace("decided_by:\n- social worker", "decided_by: !!set {social worker, manager}"), r"!!set is not allowed")
+# H2 D4: a tag on a value it cannot convert gave a traceback (KeyError, ValueError, AttributeError)
+for id_, written, field in [("bool", "chance: !!bool 0.3", "chance"), ("float", 'chance: !!float "30%"', "chance"),
+                            ("int", 'magnitude: !!int "x"', "magnitude"), ("int-in-list", "- !!int social", "decided_by[0]"),
+                            ("float-huge-int", "magnitude: !!int 1e999", "magnitude")]:
+    old = {"chance": "chance: 0.3", "magnitude": "magnitude: 30", "decided_by[0]": "- social worker"}[field]
+    refused(f"{id_}-tag-unreadable", HY, MINIMAL.replace(old, written),
+            rf"line \d+, {re.escape(field)}: the tag !!\w+ cannot read '.*'; remove the tag")
+refused("timestamp-tag-unreadable", HY, MINIMAL.replace("date: '2026-01-15'", 'date: !!timestamp "soon"'),
+        r"line 2, .*'soon' is not a date.*YYYY-MM-DD")
 refused("omap-tag", HY, MINIMAL.replace("question: Which option?", "question: !!omap [a: 1]"), r"!!omap is not allowed")
 refused("long-line-of-keys", HY, "question: x\n" + "".join(f"k{i}: {i}\n" for i in range(20000)), r"unknown field")
 refused("nul-in-text", HY, MINIMAL.replace("Which option?", "Which\x00option?"), r"binary")
