@@ -917,12 +917,34 @@ def _tagged(name: str):
 
     def construct(loader, node):
         try:
-            return base(loader, node)
+            value = base(loader, node)
         except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
             raise _Unreadable(loader, node, f"the tag !!{name} cannot read '{node.value}'; remove the tag and write "
                               f"the value plainly") from None
+        if name != "bool" and (why := _rebased(str(node.value), value)):
+            raise _Unreadable(loader, node, why)
+        return value
 
     return construct
+
+
+def _rebased(written: str, value) -> str | None:
+    """Why a number is refused when YAML 1.1 would read it in another base than the one people write in: '010' is
+    octal 8, '1:30' is base-60 90, '0x1E' is 30, '3_0' is 30 (YAML 1.2 reads '010' as 10 and '1:30' as text)."""
+    digits = written.strip().lstrip("+-")
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    if ":" in digits:
+        return f"YAML reads '{written}' as the base-60 (clock) number {shown}; write the number in plain digits ({shown} if you meant that)"
+    if digits[:2].lower() in ("0x", "0b"):
+        base = "hexadecimal" if digits[1] in "xX" else "binary"
+        return f"YAML reads '{written}' as the {base} number {shown}; write it in plain decimal digits: {shown}"
+    if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit() and isinstance(value, int):
+        decimal = written.strip()[: len(written.strip()) - len(digits)] + (digits.replace("_", "").lstrip("0") or "0")
+        return (f"YAML reads '{written}' as the octal number {shown} (because of the leading zero); write {decimal} "
+                f"(or {shown}) without the leading zero")
+    if "_" in digits:
+        return f"YAML reads '{written}' as {shown}, dropping the '_'; write the number without it: {shown}"
+    return None
 
 
 def _construct_date(loader, node):

@@ -306,6 +306,16 @@ for id_, written, field in [("bool", "chance: !!bool 0.3", "chance"), ("float", 
     old = {"chance": "chance: 0.3", "magnitude": "magnitude: 30", "decided_by[0]": "- social worker"}[field]
     refused(f"{id_}-tag-unreadable", HY, MINIMAL.replace(old, written),
             rf"line \d+, {re.escape(field)}: the tag !!\w+ cannot read '.*'; remove the tag")
+# H2 A2: YAML 1.1 reads these in another base, silently (010 is 8, 1:30 is 90): refused, naming the line and the value
+for id_, written, read in [("octal", "010", "the octal number 8 .*write 10 \\(or 8\\)"), ("octal-padded-score", "070", "octal number 56"),
+                           ("base-60", "1:30", "base-60 \\(clock\\) number 90"), ("base-60-float", "1:30.5", "base-60.*90.5"),
+                           ("hexadecimal", "0x1E", "hexadecimal number 30"), ("binary", '!!int "0b11110"', "binary number 30"),
+                           ("underscore", "3_0", "as 30, dropping the '_'")]:
+    refused(f"number-{id_}", WK, MINIMAL.replace("magnitude: 30", f"magnitude: {written}"),
+            rf"line 26, magnitude: YAML reads .*{read}")
+refused("number-octal-in-list", WK, _case(_update(values={"harm_weight_range": [1, 4]})).replace("- 4", "- 04"),
+        r"harm_weight_range\[1\]: YAML reads '04' as the octal number 4.*write 4")
+valid("number-decimal-with-leading-zero", MINIMAL.replace("chance: 0.3", "chance: 00.3").replace("magnitude: 30", "magnitude: 030.0"))
 refused("timestamp-tag-unreadable", HY, MINIMAL.replace("date: '2026-01-15'", 'date: !!timestamp "soon"'),
         r"line 2, .*'soon' is not a date.*YYYY-MM-DD")
 refused("omap-tag", HY, MINIMAL.replace("question: Which option?", "question: !!omap [a: 1]"), r"!!omap is not allowed")
