@@ -118,6 +118,20 @@ def _check_counts_table(table: pd.DataFrame, groups, source: str) -> None:
         raise DecideError(f"{source}: the counts table counts no referrals (every n is 0)")
 
 
+def _check_labels_apart(table: pd.DataFrame, cols: list[str], labels: pd.Series) -> None:
+    """Refuses two different combinations of group values that join to the same label (a value holding ' / ', as
+    in 'Asian / Asian British'): their referrals would be counted as one group."""
+    combos = table[cols].astype(str).assign(_label=labels.to_numpy()).drop_duplicates()
+    clash = combos[combos["_label"].duplicated(keep=False)]
+    if len(clash):
+        label = clash["_label"].iloc[0]
+        first, second = sorted(tuple(row) for row in clash.loc[clash["_label"] == label, cols].head(2).itertuples(index=False))
+        named = ", ".join(f"'{c}'" for c in cols)
+        raise DecideError(f"group columns {named}: the values {first!r} and {second!r} both make the group label '{label}' "
+                          f"(values are joined with '{GROUP_SEP}'), so two different groups would be counted as one; "
+                          f"recode the values so none holds '{GROUP_SEP}' (e.g. write 'Asian/Asian British')")
+
+
 def _resolve_reference(reference, names: list[str], sizes: np.ndarray, group_columns) -> str:
     listing = ", ".join(f"'{g}' (n={int(s)})" for g, s in zip(names, sizes))
     if reference is None or str(reference).strip() == "":
@@ -179,6 +193,8 @@ def audit_counts(counts: Counts | pd.DataFrame, *, reference: str, group=None, p
     labels = table[cols[0]].astype(str)
     for c in cols[1:]:
         labels = labels + GROUP_SEP + table[c].astype(str)
+    if len(cols) > 1:
+        _check_labels_apart(table, cols, labels)
     g_idx, names = pd.factorize(labels, sort=False)
     order = np.argsort(np.asarray(names, dtype=object).astype(str), kind="stable")
     rank = np.empty_like(order)

@@ -116,6 +116,8 @@ _score_pct = _DF.assign(risk_score=(_DF["risk_score"] * 100).round())
 _bool_outcome = _DF.assign(re_referred=_DF["re_referred"].astype(bool))
 _words_outcome = _DF.assign(re_referred=_DF["re_referred"].map({1: "yes", 0: "no"}))
 _flag_twos = _DF.assign(investigated=_DF["investigated"].replace({1: 2}))
+_i = _DF.index.to_numpy() % 3  # two group columns whose values hold the separator ' / ': (x / y, z) and (x, y / z) join alike
+_slash_groups = _DF.assign(a=pd.Series(["x / y", "x", "w"]).iloc[_i].to_numpy(), b=pd.Series(["z", "y / z", "v"]).iloc[_i].to_numpy())
 _no_pos_group = _DF.assign(re_referred=_DF["re_referred"].where(_DF["deprivation"] != "more deprived", 0))
 
 ENTRIES = [
@@ -246,6 +248,9 @@ ENTRIES = [
     refused("group-inf", "non-finite number", ARGS, {"r.csv": _group("inf")}, message=r"'inf' as a group \(first at line 2\)"),
     refused("one-group-only", "bad argument", ARGS, {"r.csv": _DF.assign(deprivation="x").to_csv(index=False)},
             message="only one group"),
+    refused("group-values-hold-the-separator", "bad argument", _args(group=None, reference=None) + ["--group", "a", "--group", "b",
+            "--reference", "w / v"], {"r.csv": _csv(_slash_groups)},
+            message=r"'a', 'b'.*\('x', 'y / z'\) and \('x / y', 'z'\).*'x / y / z'.*recode"),
     refused("group-is-outcome", "bad argument", _args(group="re_referred"), message="named twice"),
     refused("threshold-and-flag", "bad argument", ARGS + ["--flag", "investigated"], message="not allowed with"),
     refused("threshold-without-score", "bad argument", _args(score=None), message="score"),
