@@ -71,7 +71,17 @@ class CaseReport:
 
 
 def _pct(p: float) -> str:
-    return f"{p:.0%}"
+    from decide.review import percent
+
+    return percent(p)
+
+
+def _shares(s: pd.DataFrame) -> tuple[dict[str, str], dict[str, int]]:
+    """Each option's share of the possible worlds in which it is best, as whole percentages that add up to 100."""
+    from decide.review import whole_percent_text, whole_percents
+
+    whole = whole_percents(s["probability_best"].to_dict())
+    return {o: whole_percent_text(whole[o], float(s.loc[o, "probability_best"])) for o in s.index}, whole
 
 
 def _num(x: float, digits: int = 1) -> str:
@@ -313,7 +323,8 @@ def _looks(r: CaseReport) -> list[str]:
     order = s["expected_value"].sort_values(ascending=False, kind="stable")
     pct = f"{s.attrs['interval']:.0%}"
     scale = scale_text(d.values)
-    shares = "; ".join(f"'{o}' {_pct(s.loc[o, 'probability_best'])}" for o in order.index)
+    share, whole = _shares(s)
+    shares = "; ".join(f"'{o}' {share[o]}" for o in order.index)
     if lead.is_tie:
         names = _and([f"'{o}'" for o in lead.tied])
         values = _and([f"{_num(s.loc[o, 'expected_value'])}" for o in lead.tied])
@@ -331,14 +342,17 @@ def _looks(r: CaseReport) -> list[str]:
     else:
         runner = order.index[1]
         p = float(s.loc[best, "probability_best"])
-        others = "; ".join(f"'{o}' {_pct(s.loc[o, 'probability_best'])}" for o in order.index[1:])
+        others = "; ".join(f"'{o}' {share[o]}" for o in order.index[1:])
+        from decide.review import whole_percent_text
+
+        rest = whole_percent_text(100 - whole[best], 1 - p)  # the shown figures add up: 100 less the one shown for best
         looks = [
             (f"On these judgements, '{best}' looks best for the child: its expected net value (benefits minus weighted "
              f"harms, on {scale}) is {_num(s.loc[best, 'expected_value'])} points ({pct} interval "
              f"{_num(s.loc[best, 'lower'])} to {_num(s.loc[best, 'upper'])}), {_num(order.iloc[0] - order.iloc[1])} points "
              f"ahead of '{runner}'."),
-            f"How sure can we be? '{best}' comes out best in {_pct(p)} of the {r.draws:,} possible worlds simulated; in "
-            f"the words of the UK probability yardstick, {how_sure(p)}. In the other {_pct(1 - p)}, another option would "
+            f"How sure can we be? '{best}' comes out best in {share[best]} of the {r.draws:,} possible worlds simulated; in "
+            f"the words of the UK probability yardstick, {how_sure(whole[best] / 100)}. In the other {rest}, another option would "
             f"be better ({others}).",
             value_vs_best_sentence(r),
         ]

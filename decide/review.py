@@ -218,6 +218,27 @@ def reproduce(record: Record):
 # --- the parts of a review -------------------------------------------------------------------------
 
 
+def percent(p: float) -> str:
+    """A share as a whole percentage, never '100%' for one that is not all nor '0%' for one that is not none."""
+    return whole_percent_text(round(p * 100), p)
+
+
+def whole_percents(shares: dict) -> dict:
+    """Shares that add up to 1, as whole percentages that add up to 100 (largest remainders get the spare points),
+    so a sentence's figures add up; each still follows :func:`percent`'s rule at 0 and 100."""
+    scaled = {k: float(v) * 100 for k, v in shares.items()}
+    whole = {k: int(np.floor(v)) for k, v in scaled.items()}
+    spare = round(sum(scaled.values())) - sum(whole.values())
+    for k in sorted(scaled, key=lambda k: whole[k] - scaled[k])[:max(spare, 0)]:  # largest remainder first (stable)
+        whole[k] += 1
+    return whole
+
+
+def whole_percent_text(whole: int, p: float) -> str:
+    """A whole percentage from :func:`whole_percents` as text, with :func:`percent`'s rule at 0 and 100."""
+    return "over 99%" if whole >= 100 and p < 1 else "under 1%" if whole <= 0 and p > 0 else f"{whole}%"
+
+
 def in_words(p: float) -> str:
     """A probability in the words of the UK PHIA probability yardstick (or between two of its bands)."""
     bands = [(lo, hi, term) for term, (lo, hi) in UK_YARDSTICK.items() if term != "probably"]
@@ -298,7 +319,7 @@ def judge_choice(record: Record, option: str) -> dict:
     if not departs:
         verdict = "reasonable"
         because = (f"On the record's own numbers '{option}' had the highest expected value ({row['expected_value']:.1f} "
-                   f"points at harm weight {w:g}); it was best in {row['probability_best']:.0%} of the possible worlds.")
+                   f"points at harm weight {w:g}); it was best in {percent(row['probability_best'])} of the possible worlds.")
     elif span is not None:
         side = "lower" if span[1] <= w else "higher"
         verdict = f"defensible only at a {side} harm weight than the record used"
@@ -313,13 +334,13 @@ def judge_choice(record: Record, option: str) -> dict:
         verdict = "a close call"
         because = (f"The team's choice departed from the record's own analysis: '{best}' had the highest expected value, "
                    f"{lead:.1f} points above '{option}', at every harm weight the record allowed ({low:g} to {high:g}); but "
-                   f"'{option}' was best in {row['probability_best']:.0%} of the possible worlds, so the record's own "
+                   f"'{option}' was best in {percent(row['probability_best'])} of the possible worlds, so the record's own "
                    "uncertainty left real room for it.")
     else:
         verdict = "not supported by the record"
         because = (f"The team's choice departed from the record's own analysis: '{best}' had the highest expected value at "
                    f"every harm weight the record allowed ({low:g} to {high:g}); '{option}' was {lead:.1f} points lower "
-                   f"and best in only {row['probability_best']:.0%} of the possible worlds. The reasons given on the day "
+                   f"and best in only {percent(row['probability_best'])} of the possible worlds. The reasons given on the day "
                    "should explain what the analysis left out.")
     return {
         "verdict": verdict, "because": because, "option": option, "best": best, "lead_of_best": lead, "departs": departs,

@@ -78,3 +78,63 @@ def test_the_starters_second_hand_figure_is_reported_as_second_hand():
     marked = sources[sources["source"].str.contains("seen in a secondary source")]
     assert len(marked) == 1 and marked["status"].iloc[0].startswith("S: seen only in a secondary source")
     assert _secondary(sources) == 1
+
+
+# --- H2 B3: percentages in one sentence that do not add up; '100%' for a share that is not all ---------------------
+
+def test_a_share_is_never_shown_as_all_or_none_unless_it_is():
+    from decide.review import percent
+
+    assert [percent(p) for p in (0, 0.004, 0.005, 0.3, 0.55, 0.695, 0.9949, 0.995, 0.99999, 1)] == [
+        "0%", "under 1%", "under 1%", "30%", "55%", "70%", "99%", "over 99%", "over 99%", "100%"]
+
+
+def test_whole_percentages_add_up_to_100():
+    import numpy as np
+
+    from decide.review import whole_percents
+
+    rng = np.random.default_rng(7)
+    for n in (2, 3, 4, 7):
+        for shares in rng.dirichlet(np.full(n, 0.3), size=300):
+            whole = whole_percents(dict(enumerate(shares)))
+            assert sum(whole.values()) == 100
+            assert all(abs(whole[i] - 100 * p) < 1 for i, p in enumerate(shares))  # each within a point of its share
+    assert whole_percents({"opt1": 0.695, "opt2": 0.3, "opt0": 0.005}) == {"opt1": 70, "opt2": 30, "opt0": 0}
+
+
+#: A case (H2's fuzzer, seed 60) where the report said "best in 70% ... In the other 31% ('opt2' 30%; 'opt0' 0%)".
+PCT_SUM_101 = """
+question: q?
+date: '2026-01-15'
+decided_by: [sw]
+options:
+- name: opt0
+  outcomes:
+  - {name: o0, kind: harm, chance: 0.769, horizon: 1 year, magnitude: 33.6}
+  - {name: o1, kind: harm, chance: {distribution: Beta, params: {alpha: 17.26, beta: 13.48}}, horizon: 1 year, magnitude: 39.2}
+- name: opt1
+  outcomes:
+  - {name: o0, kind: harm, chance: {low: 0.441, likely: 0.485, high: 0.68}, horizon: 1 year,
+     magnitude: {low: 9.8, likely: 22.1, high: 38.6}}
+- name: opt2
+  outcomes:
+  - {name: o0, kind: harm, chance: {verbal: likely, confidence: low}, horizon: 1 year,
+     magnitude: {low: 13.9, likely: 29.8, high: 41.2}}
+values: {harm_weight: 0.5}
+"""
+
+
+def test_the_how_sure_sentence_adds_up():
+    import re
+
+    from decide.case_report import _looks, build_report
+
+    r = build_report(Decision.from_yaml_text(PCT_SUM_101), draws=2000, seed=1)
+    sentence = next(s for s in _looks(r) if s.startswith("How sure"))
+    m = re.search(r"best in (\d+)% .* In the other (\d+)%, another option would be better \((.*)\)\.", sentence)
+    assert m, sentence
+    best, rest, others = int(m[1]), int(m[2]), [int(x) for x in re.findall(r"(\d+)%", m[3])]
+    assert best + rest == 100 and sum(others) == rest, sentence
+    p = float(r.summary.loc[r.preferred, "probability_best"])
+    assert abs(best - 100 * p) < 1
