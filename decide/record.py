@@ -242,7 +242,8 @@ def make_record(
     """Build (but do not write) the record of a decision: the case, the choice, the analysis and versions.
 
     ``chosen`` is the option the decision-makers chose; if it is not given the record says the
-    choice was not stated and takes the option with the highest expected value. The record gets
+    choice was not stated and takes the option with the highest expected value (refused when options cannot be told
+    apart, as none is then the highest). The record gets
     its place in a chain (and its signature) when :func:`write_record` writes it into a folder.
     """
     if not isinstance(decision, Decision):
@@ -257,8 +258,16 @@ def make_record(
             f"chosen option '{chosen}' is not an option of this case" + (f" (did you mean '{close[0]}'?)" if close else "")
             + f"; the options are: {'; '.join(options)}"
         )
-    numbers, _ = analysis_numbers(decision, draws, seed, interval)
+    numbers, sim = analysis_numbers(decision, draws, seed, interval)
     if chosen is None:
+        from decide.compare import lead
+
+        tied = lead(sim).tied
+        if len(tied) > 1:  # the first listed of tied options is not 'the highest': the record must say which was chosen
+            names = ", ".join(f"'{o}'" for o in tied[:-1]) + f" and '{tied[-1]}'"
+            raise DecideError(f"the options {names} cannot be told apart in the analysis (their "
+                              "expected values are within the simulation's own error), so none is the highest; say "
+                              "which was chosen with --chosen")
         chosen_by = "not stated: the option with the highest expected value in the analysis"
         chosen = numbers["preferred"]
     else:
@@ -703,8 +712,11 @@ def cmd_record(args) -> int:
     print(f"wrote {path}")
     print(f"  decided on {rec.content['decided_on']} by {', '.join(rec.content['decided_by'])}; chosen: {rec.chosen} "
           f"({rec.content['chosen']['chosen_by']})")
-    print(f"  analysis: {rec.settings['draws']} draws, seed {rec.settings['seed']}; highest expected value: "
-          f"{rec.content['analysis']['preferred']}")
+    values = rec.table("summary")["expected_value"]
+    level = [str(o) for o, v in values.items() if v == values.max()]  # options equal in expected value: none is 'the highest'
+    print(f"  analysis: {rec.settings['draws']} draws, seed {rec.settings['seed']}; "
+          + (f"highest expected value: {rec.content['analysis']['preferred']}" if len(level) == 1 else
+             "no single highest expected value: " + ", ".join(f"'{o}'" for o in level[:-1]) + f" and '{level[-1]}' are level"))
     print(f"  record {rec.sequence} in {args.folder}" + (f", after the record with hash {rec.previous}" if rec.previous else
                                                         " (the first there)"))
     print(f"  sha256 {rec.sha256}")
@@ -746,7 +758,7 @@ def register(subparsers) -> None:
                               "--sign team.key")
     p.add_argument("case", help="path to a YAML case file (see data/cases/ for examples)")
     p.add_argument("--chosen", help="the option the decision-makers chose (default: the one with highest expected value, "
-                                    "marked as not stated)")
+                                    "marked as not stated; required when the analysis cannot tell the best options apart)")
     p.add_argument("--reason", help="the decision-makers' reasons, in their words")
     p.add_argument("--by", help="who is making the record (a role, not a name)")
     p.add_argument("--folder", default="records", help="folder to write the record into; it is chained to the newest "

@@ -305,18 +305,39 @@ def best_weights(summary: pd.DataFrame, option: str, low: float, high: float) ->
     return spans[0] if spans else None  # lines cross at most once, so an option is best on one interval at most
 
 
-def judge_choice(record: Record, option: str) -> dict:
-    """Was the chosen option reasonable under the record's own distributions? A verdict with its reasons."""
+def judge_choice(record: Record, option: str, sim=None) -> dict:
+    """Was the chosen option reasonable under the record's own distributions? A verdict with its reasons.
+
+    Given the record's reproduced simulation ``sim``, options the report calls impossible to tell apart
+    (decide.compare.lead: within two Monte Carlo standard errors, or equal in every draw) count as equally best,
+    so the verdict cannot depend on the order the options were listed in."""
     summ = record.table("summary")
     w = record.settings["harm_weight"]
     low, high = record.settings["harm_weight_range"]
-    ranked = summ["expected_value"].sort_values(ascending=False)
+    ranked = summ["expected_value"].sort_values(ascending=False, kind="stable")
     best = str(ranked.index[0])
     row = summ.loc[option]
     span = best_weights(summ, option, low, high)
     lead = float(ranked.iloc[0] - row["expected_value"])
-    departs = option != best
-    if not departs:
+    tied = []
+    if sim is not None:
+        from decide.compare import lead as lead_of
+
+        top = lead_of(sim)
+        tied = [o for o in top.tied if o != option] if option in top.tied else []
+    departs = option != best and not tied
+    if not departs and tied:
+        verdict = "reasonable"
+        others = ", ".join(f"'{o}'" for o in tied[:-1]) + (" and " if len(tied) > 1 else "") + f"'{tied[-1]}'"
+        same = all(np.array_equal(sim.dataset["expected_value"].sel(option=o).values,
+                                  sim.dataset["expected_value"].sel(option=option).values) for o in tied)
+        why = ("the same expected value in every one of the possible worlds" if same else
+               f"expected values within the simulation's own error of each other ({row['expected_value']:.1f} against "
+               f"{ranked.iloc[0]:.1f} points at harm weight {w:g})")
+        because = (f"On the record's own numbers '{option}' cannot be told apart from {others}: they had {why}. "
+                   f"Choosing any of them is supported by the record; what separates them has to come from something "
+                   "the record does not state, which the reasons given on the day should say.")
+    elif not departs:
         verdict = "reasonable"
         because = (f"On the record's own numbers '{option}' had the highest expected value ({row['expected_value']:.1f} "
                    f"points at harm weight {w:g}); it was best in {percent(row['probability_best'])} of the possible worlds.")
@@ -343,12 +364,14 @@ def judge_choice(record: Record, option: str) -> dict:
                    f"and best in only {percent(row['probability_best'])} of the possible worlds. The reasons given on the day "
                    "should explain what the analysis left out.")
     return {
-        "verdict": verdict, "because": because, "option": option, "best": best, "lead_of_best": lead, "departs": departs,
+        "verdict": verdict, "because": because, "option": option, "best": best, "tied_with": tied, "lead_of_best": lead,
+        "departs": departs,
         "rank": int(list(ranked.index).index(option)) + 1, "of": len(ranked),
         "expected_value": float(row["expected_value"]), "lower": float(row["lower"]), "upper": float(row["upper"]),
         "probability_best": float(row["probability_best"]), "expected_regret": float(row["expected_regret"]),
         "best_weights": span, "harm_weight": w, "harm_weight_range": (low, high),
-        "rule": (f"reasonable: the highest expected value at the harm weight the record used; defensible only at a "
+        "rule": (f"reasonable: the highest expected value at the harm weight the record used, or one that cannot be told "
+                 f"apart from it (within two Monte Carlo standard errors); defensible only at a "
                  f"lower (or higher) harm weight: the highest at some other weight the record allowed, so the choice "
                  f"departs from the record's own analysis; a close call: best in at least "
                  f"{CLOSE_CALL_PROBABILITY_BEST:.0%} of the possible worlds although another option had the highest "
@@ -461,7 +484,7 @@ def review(record: Record | str | os.PathLike, happened: list[str] | str = (), *
     _check_outcomes(record, option, happened, "--outcome")
     _check_outcomes(record, option, not_happened, "--not-happened")
     sim, matched, notes, how = reproduce(record)
-    choice = judge_choice(record, option)
+    choice = judge_choice(record, option, sim)
     if option != record.chosen:
         notes.append(f"The record says '{record.chosen}' was chosen, but '{option}' was carried out; this review judges "
                      f"'{option}'.")

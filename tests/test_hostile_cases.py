@@ -138,3 +138,57 @@ def test_the_how_sure_sentence_adds_up():
     assert best + rest == 100 and sum(others) == rest, sentence
     p = float(r.summary.loc[r.preferred, "probability_best"])
     assert abs(best - 100 * p) < 1
+
+
+# --- H2 A1: options that cannot be told apart: the review's verdict must not depend on the order they are listed --
+
+def _identical(names, inline=False):
+    chance = {"low": 0.2, "likely": 0.3, "high": 0.4} if inline else "p"
+    case = {"question": "Which option?", "date": "2026-01-15", "decided_by": ["social worker"],
+            "options": [{"name": n, "outcomes": [{"name": "harm", "kind": "harm", "chance": copy.deepcopy(chance),
+                                                  "horizon": "1 year", "magnitude": 60}]} for n in names]}
+    if not inline:
+        case["quantities"] = [{"name": "p", "judgement": {"low": 0.2, "likely": 0.3, "high": 0.4}}]
+    return case
+
+
+def test_choosing_any_of_identical_options_is_supported(tmp_path):
+    names = [f"option {i}" for i in range(6)]
+    for order in (names, names[::-1]):
+        for chosen in (names[0], names[5]):
+            rec = _record(_identical(order), tmp_path / f"{order[0]}-{chosen}", chosen, draws=500)
+            choice = review(rec, ["harm"]).choice
+            assert choice["verdict"] == "reasonable" and not choice["departs"], choice["because"]
+            assert "cannot be told apart" in choice["because"] and "same expected value in every one" in choice["because"]
+            assert sorted(choice["tied_with"]) == sorted(set(names) - {chosen})
+
+
+def test_choosing_an_option_within_the_simulations_error_of_the_best_is_supported(tmp_path):
+    """The same judgement given inline under each option: the two differ only by Monte Carlo noise (the report calls
+    them impossible to tell apart), so the review must not call either 'a close call'."""
+    from decide.compare import lead
+    from decide.simulate import simulate
+
+    case = _identical(["a", "b"], inline=True)
+    assert lead(simulate(Decision.from_dict(case), 2000, seed=1)).is_tie
+    for chosen in "ab":
+        choice = review(_record(case, tmp_path / chosen, chosen, draws=2000), ["harm"]).choice
+        assert choice["verdict"] == "reasonable" and "within the simulation's own error" in choice["because"]
+
+
+def test_a_clearly_worse_option_is_still_not_supported(tmp_path):
+    case = _identical(["a", "b"])
+    case["options"][1]["outcomes"][0]["magnitude"] = 90
+    choice = review(_record(case, tmp_path, "b", draws=500), ["harm"]).choice
+    assert choice["verdict"] == "not supported by the record" and choice["departs"] and choice["tied_with"] == []
+
+
+def test_record_without_chosen_does_not_call_the_first_of_tied_options_the_highest(tmp_path):
+    import pytest
+
+    from decide.errors import DecideError
+
+    with pytest.raises(DecideError, match=r"'a' and 'b' cannot be told apart.*--chosen"):
+        make_record(Decision.from_dict(_identical(["a", "b"])), chosen=None, draws=200, seed=1, recorded_at=WHEN)
+    rec = make_record(Decision.from_dict(FIXED), chosen=None, draws=200, seed=1, recorded_at=WHEN)
+    assert rec.chosen == "care" and rec.content["chosen"]["chosen_by"].startswith("not stated")

@@ -303,6 +303,7 @@ def review_exists(folder):
 
 
 R = "records/"
+TIED = {"case.yaml": dump({**MINIMAL_CASE, "options": [MINIMAL_CASE["options"][0], {**MINIMAL_CASE["options"][0], "name": "also home"}]})}
 ENTRIES = [
     # --- valid: the ordinary paths work on the smallest case ---
     Entry(R + "record-minimal", "valid input", ["record", "case.yaml", "--draws", "200", "--folder", "recs"], "valid", CASE,
@@ -312,6 +313,11 @@ ENTRIES = [
     Entry(R + "record-second-in-chain", "valid input", ["record", "case.yaml", "--draws", "200", "--folder", "recs"], "valid", CASE,
           setup=chain_whole),
     Entry(R + "key-new", "valid input", ["key", "new", "team.key"], "valid"),
+    # H2 A1: without --chosen the record took the first of two identical options as "the highest expected value"
+    Entry(R + "record-tied-options-without-chosen", "valid but odd", ["record", "case.yaml", "--draws", "200", "--folder", "recs"],
+          files=TIED, setup=warm, message=r"options 'home' and 'also home' cannot be told apart.*--chosen"),
+    Entry(R + "record-tied-options-chosen", "valid but odd",
+          ["record", "case.yaml", "--draws", "200", "--folder", "recs", "--chosen", "also home"], "valid", TIED, setup=warm),
     Entry(R + "key-new-in-new-folder", "valid input", ["key", "new", "keys/team.key"], "valid"),
     Entry(R + "review-unsigned", "valid input", ["review", "rec.json", *REVIEW], "valid", setup=unsigned_record),
     Entry(R + "review-signed-trusted", "valid input", ["review", "rec.json", *REVIEW, "--trust", "team.key.pub"], "valid",
