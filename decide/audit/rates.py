@@ -114,6 +114,11 @@ def _check_counts_table(table: pd.DataFrame, groups, source: str) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DecideError(f"{source}: column 'n' of the counts table must hold whole numbers >= 0, found {str(table['n'].iloc[i])[:40]!r} at {at(i)}")
+    huge = n > 2**53  # above this a float cannot hold every whole number, so m - k could come out negative
+    if huge.any():
+        i = int(np.flatnonzero(huge.to_numpy())[0])
+        raise DecideError(f"{source}: column 'n' of the counts table holds {str(table['n'].iloc[i])[:40]!r} at {at(i)}: too large "
+                          "to be a count of referrals (at most 2**53 = 9007199254740992); fix that row")
     if n.sum() == 0:
         raise DecideError(f"{source}: the counts table counts no referrals (every n is 0)")
 

@@ -241,6 +241,10 @@ ENTRIES = [
     refused("counts-flag-two", "out of range", COUNTS_ARGS, _counts_with("flag", 2), message="'flag'.*0 or 1"),
     refused("counts-n-negative", "out of range", COUNTS_ARGS, _counts_with("n", -3), message="'n'.*whole numbers"),
     refused("counts-n-fraction", "out of range", COUNTS_ARGS, _counts_with("n", 1.5), message="'n'.*whole numbers"),
+    refused("counts-n-too-large", "out of range", COUNTS_ARGS, _counts_with("n", "99999999999999999999"),
+            message=r"'n'.*'99999999999999999999' at line 5: too large to be a count"),
+    refused("counts-n-overflows", "non-finite number", COUNTS_ARGS, _counts_with("n", "1e400"), message=r"'n'.*at line 5: too large"),
+    refused("counts-n-beyond-2-53", "out of range", COUNTS_ARGS, _counts_with("n", str(2**53 + 2)), message=r"'n'.*too large"),
     # --- bad arguments -----------------------------------------------------------------------------------------
     refused("reference-missing", "bad argument", _args(reference="most deprived"),
             message=r"'most deprived' does not exist.*groups are: 'less deprived' \(n=\d+\), 'more deprived'"),
