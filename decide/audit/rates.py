@@ -218,6 +218,10 @@ def audit_counts(counts: Counts | pd.DataFrame, *, reference: str, group=None, p
         raise DecideError(f"only one group ('{names[0]}') in the data: an audit compares groups; check the --group column")
     ref = _resolve_reference(reference, names, sizes, cols)
     r = names.index(ref)
+    if sizes[r] == 0:  # only a counts table can name a group with no referrals
+        others = ", ".join(f"'{g}' (n={int(s)})" for g, s in zip(names, sizes) if s > 0)
+        raise DecideError(f"reference group '{ref}' has no referrals in the counts table (every n is 0), so nothing can be "
+                          f"measured against it; choose another with --reference (groups with referrals: {others})")
     if sizes[r] < 100:
         notes.append(f"the reference group '{ref}' has only {int(sizes[r])} referrals: its uncertainty widens every disparity")
 

@@ -245,6 +245,9 @@ ENTRIES = [
             message=r"'n'.*'99999999999999999999' at line 5: too large to be a count"),
     refused("counts-n-overflows", "non-finite number", COUNTS_ARGS, _counts_with("n", "1e400"), message=r"'n'.*at line 5: too large"),
     refused("counts-n-beyond-2-53", "out of range", COUNTS_ARGS, _counts_with("n", str(2**53 + 2)), message=r"'n'.*too large"),
+    refused("counts-reference-without-referrals", "out of range", COUNTS_ARGS,
+            {"c.csv": _csv(_counts.assign(n=_counts["n"].where(_counts["deprivation"] != "less deprived", 0)))},
+            message=r"reference group 'less deprived' has no referrals.*--reference.*'more deprived' \(n=\d+\)"),
     # --- bad arguments -----------------------------------------------------------------------------------------
     refused("reference-missing", "bad argument", _args(reference="most deprived"),
             message=r"'most deprived' does not exist.*groups are: 'less deprived' \(n=\d+\), 'more deprived'"),
