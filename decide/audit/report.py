@@ -13,6 +13,7 @@ import pandas as pd
 from decide.audit.common import LABELS, RATES
 from decide.audit.label_bounds import LabelBias
 from decide.audit.rates import Audit
+from decide.errors import DecideError
 
 PUNITIVE = ("The flag leads to something a family bears: an investigation, a visit, a record. Then the harm of the tool "
             "falls on families flagged who did not go on to have the outcome, so the parity that matters most is in "
@@ -364,7 +365,9 @@ TABLE_NAMES = ("groups", "rates", "disparities", "calibration", "impossibility",
 
 def output_paths(out, csv: bool = True) -> list[Path]:
     """Every file `decide audit` writes: the report first, then one CSV per table beside it."""
-    out = Path(out)
+    given, out = str(out), Path(out)
+    if not out.name:  # -o '' or -o . (Path('') is '.', which has no name to put the tables' names beside)
+        raise DecideError(f"-o {given!r} is not a file name: -o needs a file name for the report, e.g. -o audit.html")
     return [out] + ([out.with_name(f"{out.stem}_{name}.csv") for name in TABLE_NAMES] if csv else [])
 
 

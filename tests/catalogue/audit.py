@@ -292,6 +292,8 @@ ENTRIES = [
             message="out_rates.csv already exists"),
     refused("last-table-exists", "partial output", ARGS, {**R, "out_label_bias_tipping.csv": "x\n"}, message="already exists"),
     refused("output-parent-is-file", "partial output", ARGS[:-2] + ["-o", "r.csv/out.html"], message="is a file, not a folder"),
+    refused("output-empty", "bad output path", ARGS[:-2] + ["-o", ""], message=r"-o needs a file name for the report, e\.g\. -o audit\.html"),
+    refused("output-dot", "bad output path", ARGS[:-2] + ["-o", "."], message=r"-o needs a file name for the report"),
     refused("output-is-folder", "partial output", ARGS[:-2] + ["-o", "{dir}"], message="is a folder"),
     refused("bad-input-writes-nothing", "partial output", ARGS, {"r.csv": _cell(3, "risk_score", "inf")}, message="infinite"),
     # --- files counted by DuckDB: Parquet, and patterns of files ------------------------------------------------
