@@ -183,7 +183,9 @@ def plain_summary(audit: Audit, lb: LabelBias | None = None, intervention: str |
     imp = audit.impossibility
     p = imp["base_rate"]
     if p.max() - p.min() > 1e-9:
-        gap = (imp["fpr_if_equal_ppv"] - imp["fpr"]).drop(ref).abs().dropna()
+        need = imp["fpr_if_equal_ppv"].drop(ref)
+        sensible = need.index[np.isfinite(need.to_numpy(dtype=float)) & need.between(0, 1).to_numpy()]  # never 'an FPR of inf'
+        gap = (imp.loc[sensible, "fpr_if_equal_ppv"] - imp.loc[sensible, "fpr"]).abs().dropna()
         text = (f"Recorded base rates differ ({p.min():.2f} to {p.max():.2f}), so no tool — this one or any other — "
                 "can give these groups equal PPV and equal false positive and false negative rates at once "
                 "(Chouldechova's identity, checked on these counts).")
