@@ -43,3 +43,29 @@ def test_the_fpr_example_stays_when_it_is_a_rate():
     needed = re.findall(r"need an FPR of (\S+?) \(", text)
     assert needed and all(0 <= float(x) <= 1 for x in needed), text
 
+
+def _duckdb_file(path: Path) -> str:
+    import duckdb
+
+    with duckdb.connect(str(path)) as con:
+        con.register("rows", BASE)
+        con.execute("CREATE TABLE t AS SELECT * FROM rows")
+    return f"duckdb://{path}"
+
+
+def test_a_duckdb_query_counts_as_the_table(tmp_path):
+    """--db duckdb:///FILE --query 'SELECT ...' must work (Ibis 12 asked DuckDB 2 for the query's schema with a
+    call it no longer has) and give the same counts as --table."""
+    from decide.audit.counting import count
+    from decide.audit.engines import open_db
+
+    url = _duckdb_file(tmp_path / "r.duckdb")
+    setting = dict(score="risk_score", outcome="re_referred", group=["deprivation"], threshold=0.3)
+    by_table = count(open_db(url, table="t")[0], source="t", **setting).table
+    for query in ("SELECT * FROM t",
+                  "SELECT deprivation, CAST(risk_score AS DECIMAL(9, 4)) AS risk_score, re_referred FROM t;"):
+        rows, label = open_db(url, query=query)
+        assert label == "a query on DuckDB"
+        by_query = count(rows, source="q", **setting).table
+        pd.testing.assert_frame_equal(by_query, by_table, check_dtype=False)
+    assert int(by_table["n"].sum()) == len(BASE)

@@ -179,7 +179,8 @@ def open_rows(con, *, table: str | None = None, query: str | None = None):
             raise DecideError("--query is empty: give a SELECT statement")
         query = _only_a_select(query.strip().rstrip(";"), con, engine)
         try:
-            schema = _postgres_schema(con, query) if con.name == "postgres" else None
+            schema = (_postgres_schema(con, query) if con.name == "postgres" else
+                      _duckdb_schema(con, query) if con.name == "duckdb" else None)
             return con.sql(query, schema=schema), f"a query on {engine}"
         except Exception as exc:
             raise DecideError(f"{engine} refused the query: {_first_lines(exc)}. Check it runs on its own "
@@ -236,6 +237,16 @@ def _postgres_schema(con, query: str):
         names = dict(cur.execute("SELECT oid::int, format_type(oid, NULL) FROM pg_type WHERE oid = ANY(%s)",
                                  [sorted({oid for _, oid in columns})]).fetchall())
     return ibis.schema({name: PostgresType.from_string(names[oid]) for name, oid in columns})
+
+
+def _duckdb_schema(con, query: str):
+    """The columns and types a query gives, from DuckDB itself (the query is bound, not run): Ibis 12 asks for them
+    with a call DuckDB 2 no longer has (fetch_arrow_table on the connection), so every --query failed."""
+    import ibis
+    from ibis.backends.sql.datatypes import DuckDBType
+
+    rows = con.con.sql(query)
+    return ibis.schema({name: DuckDBType.from_string(str(kind)) for name, kind in zip(rows.columns, rows.types)})
 
 
 def open_db(url: str, *, table: str | None = None, query: str | None = None, spark_config: dict | None = None):
