@@ -235,6 +235,17 @@ COMMAND_INDEX: dict[str, tuple[str, str]] = {
 }
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so Python's own flush at exit does not complain about the closed pipe again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests capture it in memory)
+        pass
+
+
 def main(argv=None) -> int:
     parser = build_parser(sys.argv[1:] if argv is None else list(argv))
     args = parser.parse_args(argv)
@@ -244,6 +255,9 @@ def main(argv=None) -> int:
     except DecideError as exc:
         print(f"decide {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (`decide compare case.yaml | head -1`): not a fault of any file
+        _quiet_stdout()
+        return 1
     except OSError as exc:  # a file that vanished, a full disk, a folder we may not read
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         print(f"decide {args.command}: cannot read or write a file{where}: {exc.strerror or exc}; "

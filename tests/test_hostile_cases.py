@@ -192,3 +192,18 @@ def test_record_without_chosen_does_not_call_the_first_of_tied_options_the_highe
         make_record(Decision.from_dict(_identical(["a", "b"])), chosen=None, draws=200, seed=1, recorded_at=WHEN)
     rec = make_record(Decision.from_dict(FIXED), chosen=None, draws=200, seed=1, recorded_at=WHEN)
     assert rec.chosen == "care" and rec.content["chosen"]["chosen_by"].startswith("not stated")
+
+
+def test_a_reader_that_stops_early_gets_no_error_message(tmp_path):
+    """H2 E5: `decide compare case.yaml | head -1` ended with 'cannot read or write a file: Broken pipe' and exit 2."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    (tmp_path / "case.yaml").write_text(yaml.safe_dump(FIXED), encoding="utf-8")
+    p = subprocess.Popen([sys.executable, "-m", "decide", "compare", "case.yaml", "--draws", "200"], cwd=tmp_path,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader has gone before anything is written: every write meets a closed pipe
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) == 1 and err == "", err
