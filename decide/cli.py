@@ -246,9 +246,35 @@ def _quiet_stdout() -> None:
         pass
 
 
+def _not_utf8(parser, args) -> str | None:
+    """Which argument holds bytes that are not UTF-8 (the system hands them on as lone surrogates, with which a
+    record cannot be hashed nor a page written), in words; None when all are text."""
+    import argparse
+    import os
+
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    sub = actions[0].choices.get(getattr(args, "command", None)) if actions else None
+    names = {a.dest: (a.option_strings[-1] if a.option_strings else None) for a in (sub or parser)._actions}
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            text = os.fspath(item) if isinstance(item, str | os.PathLike) else None
+            if isinstance(text, str) and any("\udc80" <= ch <= "\udcff" for ch in text):
+                shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                option = names.get(dest)
+                if option:
+                    return f"{option} '{shown}' holds bytes that are not UTF-8; retype it as UTF-8 text"
+                return (f"the file name '{shown}' holds bytes that are not UTF-8; use a name in UTF-8 (renaming the "
+                        "file if it exists)")
+    return None
+
+
 def main(argv=None) -> int:
     parser = build_parser(sys.argv[1:] if argv is None else list(argv))
     args = parser.parse_args(argv)
+    bad = _not_utf8(parser, args)
+    if bad:
+        print(f"decide {args.command}: {bad}", file=sys.stderr)
+        return 2
     try:
         with collecting_less_often():
             return args.func(args)

@@ -80,3 +80,16 @@ ENTRIES += [
     Entry("args/csv-formula-option-names", "formula injection", _compare("--csv", "table.csv"), "valid",
           {"case.yaml": dump(FORMULA_CASE)}, setup=warm_up),
 ]
+
+# --- H2 D7: bytes that are not UTF-8 in an argument (the system hands them on as lone surrogates): a traceback when
+# a record was hashed or a page written; now refused before any work, naming the option ------------------------------
+NU = "not UTF-8"
+for id_, argv, message in [
+    ("record-reason", ["record", "case.yaml", "--folder", "recs", "--reason", "bad \udcff byte"],
+     r"--reason 'bad \\xff byte' holds bytes that are not UTF-8; retype it"),
+    ("record-by", ["record", "case.yaml", "--folder", "recs", "--by", "\udcfe"], r"--by '\\xfe' holds bytes that are not UTF-8"),
+    ("report-title", ["report", "case.yaml", "-o", "r.html", "--title=t\udcff"], r"--title 't\\xff' holds bytes that are not UTF-8"),
+    ("report-output-name", ["report", "case.yaml", "-o", "r\udcff.html"], r"--output 'r\\xff\.html' holds bytes that are not UTF-8"),
+    ("case-file-name", ["report", "c\udcff.yaml", "-o", "r.html"], r"the file name 'c\\xff\.yaml' holds bytes that are not UTF-8; use a name in UTF-8"),
+]:
+    ENTRIES.append(Entry(f"args/not-utf8-{id_}", NU, argv, "refused", CASE, message=message))
