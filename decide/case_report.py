@@ -829,6 +829,8 @@ def cmd_report(args) -> int:
     out = Path(args.output) if args.output else Path(case.stem + "_report.html")
     # every check before the minute of work, so a refusal leaves nothing behind
     (out,) = plan_outputs([out], inputs=[case], force=args.force)
+    if out.suffix.lower() not in (".html", ".htm"):  # --force must not turn a key, a record or a table into a page
+        raise DecideError(f"{out}: a report is an HTML page; give an output name ending in .html (e.g. report.html)")
     check_settings(args.draws, args.seed)
     decision = Decision.from_yaml(case)
     r = build_report(decision, draws=args.draws, seed=args.seed, source=str(case))

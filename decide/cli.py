@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import importlib
 import sys
+from pathlib import Path
 
 from decide import defaults
 from decide.errors import DecideError
@@ -85,6 +86,8 @@ def cmd_compare(args) -> int:
 
     d = Decision.from_yaml(args.case)
     plan_outputs([args.csv], inputs=[args.case], force=args.force)  # before the slow part, so a refusal is quick
+    if args.csv and Path(args.csv).suffix.lower() != ".csv":  # --force must not turn a record or a key into a table
+        raise DecideError(f"{args.csv}: --csv writes a table; give a file name ending in .csv (e.g. table.csv)")
     sim = simulate(d, args.draws, seed=args.seed)
     table = summary(sim)
     if args.csv:

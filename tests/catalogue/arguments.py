@@ -66,6 +66,9 @@ ENTRIES += [
     Entry("args/csv-parent-is-file", BA, _compare("--csv", "case.yaml/table.csv"), "refused", CASE,
           message=r"is a file, not a folder"),
     Entry("args/csv-is-folder", BA, _compare("--csv", "out"), "refused", {**CASE, "out/keep.txt": "x"}, message=r"is a folder"),
+    # H2 D2: --force let --csv replace a chained record (or a key) with a table
+    Entry("args/csv-over-a-record-with-force", OUT, _compare("--csv", "recs/rec.json", "--force"), "refused",
+          {**CASE, "recs/rec.json": '{"record": {}}'}, message=r"rec\.json: --csv writes a table; give a file name ending in \.csv"),
     Entry("args/csv-force-replaces", "valid input", _compare("--csv", "table.csv", "--force"), "valid",
           {**CASE, "old/table.txt": "x"}, setup=warm_up),
     Entry("args/csv-new-folder", "valid input", _compare("--csv", "new/folder/table.csv"), "valid", CASE, setup=warm_up),

@@ -243,6 +243,12 @@ refused("existing-output-without-force", ["case.yaml", "-o", "report.html"],
         klass="output exists")
 refused("output-parent-is-a-file", ["case.yaml", "-o", "case.yaml/report.html"], message="is a file",
         klass="bad output path")
+# H2 D2: --force let a report replace a private key (or a record) with an HTML page
+refused("output-is-a-key-with-force", ["case.yaml", "-o", "team.key", "--force"],
+        {"case.yaml": _case(), "team.key": "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n"},
+        message=r"team\.key: a report is an HTML page; give an output name ending in \.html", klass="output over an input")
+refused("output-is-a-record-with-force", ["case.yaml", "-o", "recs/rec.json", "--force"],
+        {"case.yaml": _case(), "recs/rec.json": '{"record": {}}'}, message=r"rec\.json: a report is an HTML page")
 refused("output-is-a-folder", ["case.yaml", "-o", "sub"], {"case.yaml": _case(), "sub/keep.txt": "kept"},
         message="is a folder", klass="bad output path")
 
