@@ -69,3 +69,28 @@ def test_a_duckdb_query_counts_as_the_table(tmp_path):
         by_query = count(rows, source="q", **setting).table
         pd.testing.assert_frame_equal(by_query, by_table, check_dtype=False)
     assert int(by_table["n"].sum()) == len(BASE)
+
+
+def test_nan_scores_in_parquet_are_found_and_dropped_exactly(tmp_path):
+    """A real NaN (not a null) in a Parquet double score column: refused with the plain message CSV gets, and with
+    drop_missing the counts are those of the rows without it (DuckDB's ISNAN read the file's statistics and saw none)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pytest
+
+    from decide.audit.counting import count
+    from decide.errors import DecideError
+
+    score = BASE["risk_score"].to_numpy(dtype=float).copy()
+    score[[5, 9]] = np.nan
+    path = tmp_path / "r.parquet"
+    pq.write_table(pa.table({"deprivation": BASE["deprivation"], "risk_score": pa.array(score, from_pandas=False),
+                             "re_referred": BASE["re_referred"]}), path)
+    setting = dict(score="risk_score", outcome="re_referred", group=["deprivation"], threshold=0.3)
+    with pytest.raises(DecideError, match=r"'risk_score' is empty or not a number in 2 row\(s\)"):
+        count(str(path), source="r.parquet", **setting)
+    got = count(str(path), source="r.parquet", drop_missing=True, **setting)
+    kept = BASE.drop(index=[5, 9]).reset_index(drop=True)
+    want = count(kept, **setting)
+    pd.testing.assert_frame_equal(got.table, want.table, check_dtype=False)
+    assert int(got.table["n"].sum()) == len(BASE) - 2

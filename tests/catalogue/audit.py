@@ -58,6 +58,17 @@ def _parquet(df: pd.DataFrame) -> bytes:
 PARQUET_ARGS = ["audit", "r.parquet", *FLAGGING, *OUT]
 
 
+def _parquet_nan_score(rows=(5,)) -> bytes:
+    """The rows as Parquet with a real NaN (not a null) in the double score column at the given rows."""
+    score = _DF["risk_score"].to_numpy(dtype=float).copy()
+    score[list(rows)] = float("nan")
+    table = pa.table({"deprivation": _DF["deprivation"], "risk_score": pa.array(score, from_pandas=False),
+                      "re_referred": _DF["re_referred"]})
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
 def _duckdb_file(folder) -> None:
     """The base rows as table t of a DuckDB file r.duckdb (an input of `--db duckdb:///...`)."""
     import duckdb
@@ -308,6 +319,10 @@ ENTRIES = [
             message=r"nearly every score lies between 0 and 1.*lowest 1.7, highest 1.7"),
     refused("parquet-missing-column", "missing column", PARQUET_ARGS,
             {"r.parquet": _parquet(_DF.rename(columns={"re_referred": "Re_Referred"}))}, message="did you mean 'Re_Referred'"),
+    refused("parquet-score-nan", "non-finite number", PARQUET_ARGS, {"r.parquet": _parquet_nan_score()},
+            message=r"'risk_score' is empty or not a number in 1 row\(s\).*--drop-missing"),
+    valid("valid-parquet-nan-score-dropped", "non-finite number", PARQUET_ARGS + ["--drop-missing"],
+          {"r.parquet": _parquet_nan_score((5, 9))}),
     refused("pattern-matches-nothing", "missing or unreadable file", ["audit", "parts/*.parquet", *FLAGGING, *OUT],
             message="no file matches this pattern"),
     refused("output-over-the-duckdb-file", "output over an input", DB_ARGS + ["-o", "r.duckdb", "--force"], {},
