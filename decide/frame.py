@@ -873,8 +873,21 @@ class _Hostile(yaml.YAMLError):
         super().__init__(problem)
 
 
+def _key_as_read(key):
+    """A key as the case's fields read it: text without surrounding spaces, a number written as text as that number."""
+    if isinstance(key, bool) or not isinstance(key, str | int | float):
+        return key
+    if isinstance(key, str):
+        key = key.strip()
+        try:
+            return float(key)
+        except ValueError:
+            return key
+    return float(key)
+
+
 def _construct_mapping(loader, node, deep=False):
-    keys = set()
+    keys = {}
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue  # '<<: *base' copies another mapping's keys; its own keys may override them
@@ -883,11 +896,18 @@ def _construct_mapping(loader, node, deep=False):
                 None, None, "a list or mapping is used as a key; a key must be a plain word such as 'name'", key_node.start_mark
             )
         key = loader.construct_object(key_node, deep=deep)
-        if key in keys:
+        same = _key_as_read(key)  # 'harm_rate ' is harm_rate and "0.5" is 0.5 once the case is read
+        if same in keys:
+            first = keys[same]
+            def shown(k):
+                return f"'{k}'" if isinstance(k, str) else f"{k} (a number)"
+
+            twice = "" if first == key else f", once as {shown(first)} and once as {shown(key)}"
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}' (the second would silently replace the first)", key_node.start_mark
+                None, None, f"duplicate key '{str(key).strip()}' (written twice{twice}; the second would silently replace "
+                f"the first)", key_node.start_mark
             )
-        keys.add(key)
+        keys[same] = key
     _note_fields(loader, node.value)
     return loader.construct_mapping(node, deep=deep)
 

@@ -260,6 +260,13 @@ refused("bad-indent", MY, "question: x\noptions:\n  - name: a\n   outcomes: []\n
 refused("unclosed-bracket", MY, "question: x\ndecided_by: [social worker\n", r"malformed YAML")
 refused("unclosed-quote", MY, 'question: "Which option?\ndate: 2026-01-15\n', r"malformed YAML")
 refused("tab-indent", MY, "question: x\noptions:\n\t- name: a\n", r"malformed YAML")
+# H2 A5: keys that differ only as written (a trailing space, a number in quotes) are one key once read: the later won
+refused("duplicate-key-quantile-quoted", MY, _set(*Q0, "judgement", {"quantiles": {0.1: 0.2, 0.5: 0.3, "0.5": 0.35, 0.9: 0.4}}),
+        r"duplicate key '0.5' \(written twice, once as 0.5 \(a number\) and once as '0.5'")
+refused("duplicate-key-scenario-space", MY, _update(scenarios=[{"name": "worse", "quantities": {"harm_rate": 0.5, "harm_rate ": 0.9}}]),
+        r"duplicate key 'harm_rate' \(written twice, once as 'harm_rate' and once as 'harm_rate '")
+refused("duplicate-key-field-space", MY, MINIMAL.replace("question: Which option?", "question: Which option?\n'question ': Other?"),
+        r"line 2, .*duplicate key 'question'")
 refused("duplicate-key", MY, "question: a\nquestion: b\n", r"duplicate key 'question'.*line 2|line 2.*duplicate key 'question'")
 refused("list-as-key", MY, MINIMAL + "? [a, b]\n: 1\n", r"list or mapping is used as a key")
 refused("mapping-as-key", MY, MINIMAL + "? {a: 1}\n: 1\n", r"list or mapping is used as a key")
