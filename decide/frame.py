@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import numbers
 import re
+import unicodedata
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,23 @@ def _not_missing_word(text: str) -> str:
         raise PydanticCustomError(
             "missing_word", "'{text}' is what a spreadsheet writes for a missing or impossible number, not a name; "
             "give the name in words", {"text": text})
+    hidden = next((ch for ch in text if _hidden(ch)), None)
+    if hidden is not None:  # a terminal or a record would show another name (ESC, a bidi override, a line break)
+        raise PydanticCustomError(
+            "hidden_character", "the name holds the invisible or control character {code} ({what}); type the name again "
+            "without it", {"code": f"U+{ord(hidden):04X}", "what": unicodedata.name(hidden, "a control character").lower()})
     return text
+
+
+def _hidden(ch: str) -> bool:
+    """Control, format (zero-width, bidi) and line/paragraph separator characters; the zero-width (non-)joiners some
+    scripts spell words with are allowed."""
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in "\u200c\u200d"
+
+
+def _looks_as(name: str) -> str:
+    """A name as a reader sees it: Unicode compatibility forms joined, letter case and invisible joiners ignored."""
+    return " ".join(unicodedata.normalize("NFKC", name).replace("\u200c", "").replace("\u200d", "").casefold().split())
 
 
 Name = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_not_missing_word)]
@@ -265,8 +282,8 @@ class Option(_Strict):
         names = [o.name for o in v]
         dups = _duplicates(names)
         if dups:
-            i = names.index(dups[0], names.index(dups[0]) + 1)
-            raise _Located([((i, "name"), f"duplicate outcome name{'s' if len(dups) > 1 else ''} {dups}; "
+            i = _second(names, dups[0])
+            raise _Located([((i, "name"), f"duplicate outcome name{'s' if len(dups) > 1 else ''} {_duplicate_text(names, dups)}; "
                              "each outcome needs its own name", None)])
         return v
 
@@ -377,8 +394,9 @@ class Decision(_Strict):
                                    ("scenarios", [s.name for s in self.scenarios], "scenario")):
             dups = _duplicates(names)
             if dups:
-                i = names.index(dups[0], names.index(dups[0]) + 1)
-                add((field, i, "name"), f"duplicate {what} name{'s' if len(dups) > 1 else ''} {dups}; each {what} needs its own name")
+                i = _second(names, dups[0])
+                add((field, i, "name"), f"duplicate {what} name{'s' if len(dups) > 1 else ''} {_duplicate_text(names, dups)}; "
+                    f"each {what} needs its own name")
         clash = {q.name for q in self.quantities} & {f.name for f in self.factors}
         if clash:
             i = next(i for i, f in enumerate(self.factors) if f.name in clash)
@@ -781,12 +799,30 @@ def _is_number_text(text: str) -> bool:
 
 
 def _duplicates(names: list[str]) -> list[str]:
-    seen, dups = set(), []
+    """Names that look the same as an earlier one (same letters up to case and Unicode form), as written the second time."""
+    seen, dups = {}, []
     for n in names:
-        if n in seen and n not in dups:
+        looks = _looks_as(n)
+        if looks in seen and n not in dups:
             dups.append(n)
-        seen.add(n)
+        seen.setdefault(looks, n)
     return dups
+
+
+def _second(names: list[str], dup: str) -> int:
+    """Where a duplicate name appears the second time (it may be spelt differently from the first)."""
+    looks = _looks_as(dup)
+    first = next(i for i, n in enumerate(names) if _looks_as(n) == looks)
+    return next(i for i, n in enumerate(names) if i > first and _looks_as(n) == looks)
+
+
+def _duplicate_text(names: list[str], dups: list[str]) -> str:
+    """The duplicate names, with the earlier spelling when they differ only in case or Unicode form."""
+    out = []
+    for d in dups:
+        first = next(n for n in names if _looks_as(n) == _looks_as(d))
+        out.append(repr(d) if first == d else f"{first!r} and {d!r} (they differ only in letter case or Unicode form)")
+    return "[" + ", ".join(out) + "]"
 
 
 def _no_duplicates(names: list[str], what: str) -> None:
@@ -1160,7 +1196,9 @@ def _where(loc, data) -> str:
             try:
                 cur = cur[key]
                 if isinstance(cur, dict) and "name" in cur:
-                    parts[-1] += f" ({cur['name']})"
+                    name = str(cur["name"])  # hidden characters shown as escapes, never sent to the terminal as they are
+                    shown = "".join(ch.encode("unicode_escape").decode("ascii") if _hidden(ch) else ch for ch in name)
+                    parts[-1] += f" ({shown})"
             except (IndexError, KeyError, TypeError):
                 cur = None
         else:

@@ -247,6 +247,20 @@ refused("unknown-distribution", UN, _set(*Q0, "judgement", {"distribution": "Bet
 refused("unknown-verbal", UN, _set(*CARE0, "chance", {"verbal": "quite likely"}), r"'quite likely'.*not a term")
 refused("unknown-scale", UN, _set(*CARE0, "chance", {"verbal": "likely", "scale": "nato"}), r"scale.*'uk_yardstick'")
 refused("duplicate-option", UN, _set("options", 1, "name", "home"), r"line \d+.*duplicate option name")
+# H2 C1: names a reader cannot tell apart were accepted (a record's chosen option then ambiguous)
+refused("duplicate-option-letter-case", UN, _set("options", 1, "name", "Home"),
+        r"options\[1\] \(Home\)\.name: duplicate option name \['home' and 'Home' \(they differ only in letter case")
+refused("duplicate-option-unicode-form", UN, lambda d: (d["options"][0].update(name="caf\u00e9"), d["options"][1].update(name="cafe\u0301")),
+        r"duplicate option name .*differ only in letter case or Unicode form")
+refused("duplicate-quantity-letter-case", UN, lambda d: d["quantities"].append({**copy.deepcopy(d["quantities"][0]), "name": "Harm_Rate"}),
+        r"duplicate quantity name \['harm_rate' and 'Harm_Rate'")
+# H2 C3 (and C1's zero-width space): control, format and bidi characters in a name reach the terminal and the record
+for id_, name, code in [("zero-width-space", "ho\u200bme", "U\\+200B"), ("escape", "\x1b[31mcare\x1b[0m", "U\\+001B"),
+                        ("bidi-override", "\u202eemoh", "U\\+202E"), ("newline", "care\nHighest expected value: home", "U\\+000A"),
+                        ("line-separator", "care\u2028home", "U\\+2028")]:
+    refused(f"name-hidden-{id_}", "unicode", _set("options", 1, "name", name),
+            rf"options\[1\] \([^\n\x1b\u202e\u2028]*\)\.name: the name holds the invisible or control character {code}")
+valid("name-with-zero-width-non-joiner", _case(_set("options", 1, "name", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")), compare=False)
 refused("duplicate-quantity", UN, lambda d: d["quantities"].append(copy.deepcopy(d["quantities"][0])), r"duplicate quantity")
 refused("duplicate-outcome", UN, lambda d: d["options"][0]["outcomes"].append(copy.deepcopy(d["options"][0]["outcomes"][0])),
         r"duplicate outcome")
