@@ -30,8 +30,13 @@ def _sniff_csv(path: Path, delimiter: str | None, encoding: str | None, notes: l
         raise DecideError(f"{path}: no such file")
     if path.is_dir():
         raise DecideError(f"{path} is a folder, not a CSV file")
-    with _open_bytes(path) as fh:
-        head = fh.read(65536)
+    try:
+        with _open_bytes(path) as fh:
+            head = fh.read(65536)
+    except EOFError:
+        raise DecideError(f"{path}: the gzip file is cut short (corrupt, or still being copied): copy it again") from None
+    except OSError as exc:  # gzip.BadGzipFile, or a file that cannot be read
+        raise DecideError(f"{path}: cannot be read ({exc}); check the file (a .gz name needs a gzip-compressed file)") from None
     if not head.strip():
         raise DecideError(f"{path} is empty: expected a CSV file with a header line naming the columns")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) and (encoding or "").lower().replace("-", "") not in ("utf16", "utf16le", "utf16be"):
@@ -125,6 +130,8 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
     except UnicodeDecodeError as exc:
         with _open_bytes(path) as fh:
             raise DecideError(_encoding_message(path, fh.read(), exc, enc)) from None
+    except EOFError:  # a .gz file cut short after its first 64 kB
+        raise DecideError(f"{path}: the gzip file is cut short (corrupt, or still being copied): copy it again") from None
     names, lines = _check_shape(path, text, delimiter)
     _check_header(path, names, columns, optional)
     wanted = set(columns) | set(optional)

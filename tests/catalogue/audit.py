@@ -7,6 +7,7 @@ no NaN/inf and no cell a spreadsheet would run as a formula (the harness checks 
 
 from __future__ import annotations
 
+import gzip
 import io
 
 import pandas as pd
@@ -191,6 +192,10 @@ ENTRIES = [
     refused("missing-group-column", "malformed CSV", _args(group="region"), message="'region' not found"),
     refused("file-missing", "missing or unreadable file", ["audit", "nope.csv", *FLAGGING, *OUT], message="no such file"),
     refused("file-is-folder", "missing or unreadable file", ["audit", "{dir}", *FLAGGING, *OUT], message="folder"),
+    refused("gzip-cut-short", "missing or unreadable file", ARGS[:1] + ["r.csv.gz"] + ARGS[2:],
+            {"r.csv.gz": gzip.compress(BASE_CSV.encode())[:700]}, message=r"r\.csv\.gz: the gzip file is cut short"),
+    refused("gzip-not-gzip", "missing or unreadable file", ARGS[:1] + ["r.csv.gz"] + ARGS[2:], {"r.csv.gz": BASE_CSV},
+            message=r"r\.csv\.gz: cannot be read.*gzip"),
     refused("unknown-encoding", "bad argument", ARGS + ["--encoding", "klingon"], message="unknown encoding"),
     # --- non-finite numbers ------------------------------------------------------------------------------
     refused("score-nan", "non-finite number", ARGS, {"r.csv": _cell(6, "risk_score", "nan")}, message=r"not a number.*line 8"),
