@@ -397,6 +397,13 @@ class Decision(_Strict):
                 i = _second(names, dups[0])
                 add((field, i, "name"), f"duplicate {what} name{'s' if len(dups) > 1 else ''} {_duplicate_text(names, dups)}; "
                     f"each {what} needs its own name")
+        for field, items, what in (("quantities", self.quantities, "quantity"), ("factors", self.factors, "factor")):
+            for i, item in enumerate(items):
+                scale = _verbal_scale_of(item.name)
+                if scale:  # 'chance: remote chance' would then mean whatever this quantity holds (90 %, say)
+                    add((field, i, "name"), f"'{item.name}' is a likelihood word of the {scale} scale, so 'chance: "
+                        f"{item.name}' would read as that word whatever the {what} holds; name the {what} after what "
+                        "it is (e.g. reabuse_after_return)")
         clash = {q.name for q in self.quantities} & {f.name for f in self.factors}
         if clash:
             i = next(i for i, f in enumerate(self.factors) if f.name in clash)
@@ -409,7 +416,8 @@ class Decision(_Strict):
                 if ref not in quantities:
                     add(loc, f"{where} names quantity '{ref}', which is not defined"
                         + _suggest(ref, quantities) + "; add it under 'quantities' or give a judgement here"
-                        + (" (to give a number, write it without quotes)" if _is_number_text(ref) else ""))
+                        + (" (to give a number, write it without quotes)" if _is_number_text(ref) else "")
+                        + (f" (to give a chance in words, write {{verbal: {ref}}})" if _verbal_scale_of(ref) else ""))
                 elif quantities[ref].kind != kind:
                     add(loc, f"{where} needs a quantity of kind '{kind}' but '{ref}' is '{quantities[ref].kind}'")
             else:
@@ -796,6 +804,14 @@ def _is_number_text(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _verbal_scale_of(name: str) -> str | None:
+    """The verbal scale (uk_yardstick, icd203) a name is a likelihood term of, if any ('remote_chance' counts)."""
+    from decide.judge import SCALES
+
+    looks = _looks_as(name.replace("_", " "))
+    return next((scale for scale, terms in SCALES.items() if any(_looks_as(t) == looks for t in terms)), None)
 
 
 def _duplicates(names: list[str]) -> list[str]:

@@ -261,6 +261,13 @@ for id_, name, code in [("zero-width-space", "ho\u200bme", "U\\+200B"), ("escape
     refused(f"name-hidden-{id_}", "unicode", _set("options", 1, "name", name),
             rf"options\[1\] \([^\n\x1b\u202e\u2028]*\)\.name: the name holds the invisible or control character {code}")
 valid("name-with-zero-width-non-joiner", _case(_set("options", 1, "name", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")), compare=False)
+# H2 C4: a quantity named with a likelihood word made 'chance: remote chance' mean 90 %
+refused("quantity-named-remote-chance", UN, lambda d: (d["quantities"][0].update(name="remote chance"),
+                                                       d["options"][0]["outcomes"][0].update(chance="remote chance")),
+        r"quantities\[0\] \(remote chance\)\.name: 'remote chance' is a likelihood word of the uk_yardstick scale.*name the quantity after")
+refused("factor-named-likely", UN, _update(factors=[{"name": "Likely", "kind": "risk", "odds_ratio": 1.5}]),
+        r"factors\[0\] \(Likely\)\.name: 'Likely' is a likelihood word")
+refused("chance-as-bare-word", UN, _set(*CARE0, "chance", "likely"), r"names quantity 'likely'.*write \{verbal: likely\}")
 refused("duplicate-quantity", UN, lambda d: d["quantities"].append(copy.deepcopy(d["quantities"][0])), r"duplicate quantity")
 refused("duplicate-outcome", UN, lambda d: d["options"][0]["outcomes"].append(copy.deepcopy(d["options"][0]["outcomes"][0])),
         r"duplicate outcome")
