@@ -1119,9 +1119,19 @@ def _expanded_size(root, limit: int) -> int:
     return sizes[id(root)]
 
 
+#: Characters YAML reads as a line break that editors and grep show inside one line: a key after one is hidden.
+_HIDDEN_BREAKS = {"\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR", "\u0085": "NEXT LINE (NEL)"}
+
+
 def _load_yaml(text: str, source: str):
     if len(text) > MAX_FILE_BYTES:
         raise CaseError([Problem("file", None, f"the text is longer than {MAX_FILE_BYTES / 1e6:g} MB, the most a case file may be")], source)
+    at = min((i for i in (text.find(ch) for ch in _HIDDEN_BREAKS) if i >= 0), default=-1)
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        raise CaseError([Problem("file", None, f"the line holds a U+{ord(text[at]):04X} {_HIDDEN_BREAKS[text[at]]}, which YAML "
+                                 "reads as a line break although editors show one line (it can hide a setting); save "
+                                 "the file with ordinary line breaks", line)], source)
     loader = None
     try:
         _prescan(text)

@@ -256,10 +256,11 @@ refused("duplicate-quantity-letter-case", UN, lambda d: d["quantities"].append({
         r"duplicate quantity name \['harm_rate' and 'Harm_Rate'")
 # H2 C3 (and C1's zero-width space): control, format and bidi characters in a name reach the terminal and the record
 for id_, name, code in [("zero-width-space", "ho\u200bme", "U\\+200B"), ("escape", "\x1b[31mcare\x1b[0m", "U\\+001B"),
-                        ("bidi-override", "\u202eemoh", "U\\+202E"), ("newline", "care\nHighest expected value: home", "U\\+000A"),
-                        ("line-separator", "care\u2028home", "U\\+2028")]:
+                        ("bidi-override", "\u202eemoh", "U\\+202E"), ("newline", "care\nHighest expected value: home", "U\\+000A")]:
     refused(f"name-hidden-{id_}", "unicode", _set("options", 1, "name", name),
             rf"options\[1\] \([^\n\x1b\u202e\u2028]*\)\.name: the name holds the invisible or control character {code}")
+refused("name-hidden-line-separator-escaped", "unicode", _case().replace("name: care", 'name: "care\\u2028home"'),
+        r"options\[1\] \(care\\u2028home\)\.name: the name holds the invisible or control character U\+2028")
 valid("name-with-zero-width-non-joiner", _case(_set("options", 1, "name", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")), compare=False)
 # H2 C4: a quantity named with a likelihood word made 'chance: remote chance' mean 90 %
 refused("quantity-named-remote-chance", UN, lambda d: (d["quantities"][0].update(name="remote chance"),
@@ -268,6 +269,11 @@ refused("quantity-named-remote-chance", UN, lambda d: (d["quantities"][0].update
 refused("factor-named-likely", UN, _update(factors=[{"name": "Likely", "kind": "risk", "odds_ratio": 1.5}]),
         r"factors\[0\] \(Likely\)\.name: 'Likely' is a likelihood word")
 refused("chance-as-bare-word", UN, _set(*CARE0, "chance", "likely"), r"names quantity 'likely'.*write \{verbal: likely\}")
+# H2 C2: a line separator hid a whole key (values: {harm_weight: 4}) inside what editors and grep show as the question line
+for id_, ch in [("line-separator", "\u2028"), ("paragraph-separator", "\u2029"), ("next-line", "\u0085")]:
+    refused(f"hidden-line-break-{id_}", "unicode", _case().replace("question: Which option?",
+                                                                  f"question: Which option?{ch}values: {{harm_weight: 4}}"),
+            rf"line 1, file: the line holds a U\+{ord(ch):04X} .*save the file with ordinary line breaks")
 refused("duplicate-quantity", UN, lambda d: d["quantities"].append(copy.deepcopy(d["quantities"][0])), r"duplicate quantity")
 refused("duplicate-outcome", UN, lambda d: d["options"][0]["outcomes"].append(copy.deepcopy(d["options"][0]["outcomes"][0])),
         r"duplicate outcome")
