@@ -94,3 +94,10 @@ def test_nan_scores_in_parquet_are_found_and_dropped_exactly(tmp_path):
     want = count(kept, **setting)
     pd.testing.assert_frame_equal(got.table, want.table, check_dtype=False)
     assert int(got.table["n"].sum()) == len(BASE) - 2
+
+
+def test_a_flag_that_is_the_outcome_is_pointed_out():
+    """--flag naming a copy of the outcome gives FPR = FNR = 0 everywhere: the audit says so instead of a clean bill."""
+    flagged = _audit(BASE.assign(flagcopy=BASE["re_referred"]), threshold=None, score=None, flag="flagcopy")
+    assert any("flag equals the recorded outcome for all 400 referrals" in note for note in flagged.notes), flagged.notes
+    assert not any("flag equals" in note for note in _audit(BASE).notes)

@@ -222,6 +222,10 @@ def audit_counts(counts: Counts | pd.DataFrame, *, reference: str, group=None, p
         others = ", ".join(f"'{g}' (n={int(s)})" for g, s in zip(names, sizes) if s > 0)
         raise DecideError(f"reference group '{ref}' has no referrals in the counts table (every n is 0), so nothing can be "
                           f"measured against it; choose another with --reference (groups with referrals: {others})")
+    if cells[:, FP].sum() == 0 and cells[:, FN].sum() == 0:  # every rate then looks perfect, for every group
+        notes.append(f"the flag equals the recorded outcome for all {int(sizes.sum())} referrals (no false positives and "
+                     "no false negatives in any group): check that the flag (--flag, or --score with --threshold) is the "
+                     "tool's and not the outcome under another name")
     if sizes[r] < 100:
         notes.append(f"the reference group '{ref}' has only {int(sizes[r])} referrals: its uncertainty widens every disparity")
 
