@@ -298,6 +298,7 @@ def count_rows(data: "pd.DataFrame", *, score: str | None, outcome: str, group, 
                               "number that is not finite, usually left by a broken export, not a group's name; fix or rename it")
         if (codes < 0).any():
             idx = np.flatnonzero(codes < 0)
+            _refuse_missing_clash(col, uniques)
             notes.append(f"column '{col}' is empty in {len(idx)} row(s) (first at {where_(idx[0])}); "
                          f"they are kept as their own group, '{MISSING_GROUP}'")
             codes = np.where(codes < 0, len(uniques), codes)
@@ -610,6 +611,15 @@ def _score_parts(table, column: str, score_range, nan_by_text: bool = False) -> 
     lo, hi = check_score_range(score_range) if score_range is not None else (0.0, 1.0)
     return dict(value=s, raw=col, not_number=not_number, nan=nan, inf=inf, finite=finite,
                 out=finite & ((s < lo) | (s > hi)), lo=lo, hi=hi)
+
+
+def _refuse_missing_clash(column: str, values) -> None:
+    """Empty group cells become the group '(missing)': refused when a real group already has that name (the two
+    would be counted as one)."""
+    if any(str(v) == MISSING_GROUP for v in values):
+        raise DecideError(f"column '{column}' has a group named '{MISSING_GROUP}' and also empty cells, which the audit "
+                          f"keeps as a group of that name, so the two would be counted as one: rename that group "
+                          f"(e.g. 'missing (recorded)') or fill in the empty cells")
 
 
 def _finest_decimals(lo: float, hi: float, max_bins: int) -> int | None:
@@ -1143,6 +1153,7 @@ def _assemble(got: dict, groups, bin_scores, exact, continuous, lo, hi, max_bins
         code_of = {v: j for j, v in enumerate(sorted(present))}
         codes = np.array([len(uniques) if _missing(v) else code_of[v] for v in raw], dtype=np.int64)
         if (codes == len(uniques)).any():
+            _refuse_missing_clash(col, uniques)
             empty = int(np.asarray(got["n"], dtype=np.int64)[codes == len(uniques)].sum())
             notes.append(f"column '{col}' is empty in {empty} row(s) (in {source}); "
                          f"they are kept as their own group, '{MISSING_GROUP}'")

@@ -130,6 +130,9 @@ _words_outcome = _DF.assign(re_referred=_DF["re_referred"].map({1: "yes", 0: "no
 _flag_twos = _DF.assign(investigated=_DF["investigated"].replace({1: 2}))
 _i = _DF.index.to_numpy() % 3  # two group columns whose values hold the separator ' / ': (x / y, z) and (x, y / z) join alike
 _slash_groups = _DF.assign(a=pd.Series(["x / y", "x", "w"]).iloc[_i].to_numpy(), b=pd.Series(["z", "y / z", "v"]).iloc[_i].to_numpy())
+_missing_named = _DF.assign(deprivation=_DF["deprivation"].astype(object))  # a real group '(missing)' and empty cells
+_missing_named.loc[:30, "deprivation"] = "(missing)"
+_missing_named.loc[31:60, "deprivation"] = None
 _no_pos_group = _DF.assign(re_referred=_DF["re_referred"].where(_DF["deprivation"] != "more deprived", 0))
 
 ENTRIES = [
@@ -274,6 +277,10 @@ ENTRIES = [
     refused("group-values-hold-the-separator", "bad argument", _args(group=None, reference=None) + ["--group", "a", "--group", "b",
             "--reference", "w / v"], {"r.csv": _csv(_slash_groups)},
             message=r"'a', 'b'.*\('x', 'y / z'\) and \('x / y', 'z'\).*'x / y / z'.*recode"),
+    refused("group-named-missing-and-empty-cells", "bad argument", ARGS, {"r.csv": _csv(_missing_named)},
+            message=r"column 'deprivation' has a group named '\(missing\)' and also empty cells.*rename that group"),
+    refused("parquet-group-named-missing-and-empty-cells", "bad argument", PARQUET_ARGS, {"r.parquet": _parquet(_missing_named)},
+            message=r"column 'deprivation' has a group named '\(missing\)' and also empty cells"),
     refused("group-is-outcome", "bad argument", _args(group="re_referred"), message="named twice"),
     refused("threshold-and-flag", "bad argument", ARGS + ["--flag", "investigated"], message="not allowed with"),
     refused("threshold-without-score", "bad argument", _args(score=None), message="score"),
