@@ -1221,7 +1221,7 @@ def _where(loc, data) -> str:
             parts[-1] = f"{parts[-1]}[{key}]" if parts else f"[{key}]"
             try:
                 cur = cur[key]
-                if isinstance(cur, dict) and "name" in cur:
+                if isinstance(cur, dict) and isinstance(cur.get("name"), str):  # not '(False)' for an unquoted no
                     name = str(cur["name"])  # hidden characters shown as escapes, never sent to the terminal as they are
                     shown = "".join(ch.encode("unicode_escape").decode("ascii") if _hidden(ch) else ch for ch in name)
                     parts[-1] += f" ({shown})"
@@ -1310,6 +1310,8 @@ def _problems(exc: ValidationError, data, root) -> list[Problem]:
                 msg = f"{msg}; {hint}"
         node = _node_at(root, loc) if root is not None else None
         line = node.start_mark.line + 1 if node is not None else None
+        if err["type"] == "string_type":
+            msg += _unquoted_hint(_value_node(root, loc) if root is not None else None)
         value = err.get("input") if err["type"] not in ("missing",) else None
         if isinstance(value, dict) and err["type"] != "extra_forbidden":
             value = None  # the whole mapping is too much to echo back
@@ -1325,6 +1327,33 @@ def _problems(exc: ValidationError, data, root) -> list[Problem]:
                     problems.append(Problem("and more", None, f"{more} further errors not listed; fix these first"))
                 break
     return problems
+
+
+def _value_node(root, loc):
+    """The YAML node of the value at loc (not its key), or None."""
+    node = root
+    for key in loc:
+        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            node = node.value[key]
+        elif isinstance(node, yaml.MappingNode):
+            found = _lookup(node, key)
+            if found is None:
+                return None
+            node = found[1]
+        else:
+            return None
+    return node
+
+
+def _unquoted_hint(node) -> str:
+    """What YAML made of an unquoted word where text was wanted (no -> a no, 2026 -> a number), and the fix."""
+    if not isinstance(node, yaml.ScalarNode) or node.style not in (None, ""):  # plain (libyaml says "")
+        return ""
+    what = {"tag:yaml.org,2002:bool": "yes/no", "tag:yaml.org,2002:null": "nothing (empty)",
+            "tag:yaml.org,2002:int": "a number", "tag:yaml.org,2002:float": "a number",
+            "tag:yaml.org,2002:timestamp": "a date"}.get(node.tag)
+    raw = node.value if node.value != "" else "~"
+    return f": YAML reads the unquoted {raw} as {what}, not text; put it in quotes, e.g. '{raw}'" if what else ""
 
 
 def _value_at(data, loc):

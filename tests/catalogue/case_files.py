@@ -274,6 +274,12 @@ for id_, ch in [("line-separator", "\u2028"), ("paragraph-separator", "\u2029"),
     refused(f"hidden-line-break-{id_}", "unicode", _case().replace("question: Which option?",
                                                                   f"question: Which option?{ch}values: {{harm_weight: 4}}"),
             rf"line 1, file: the line holds a U\+{ord(ch):04X} .*save the file with ordinary line breaks")
+# H2 E6: an unquoted no / null / ~ / 2026 as a name: the message showed '(False)' as its name and gave no fix
+for id_, word, what in [("no", "no", "yes/no"), ("null", "null", r"nothing \(empty\)"), ("tilde", "~", r"nothing \(empty\)"),
+                        ("year", "2026", "a number")]:
+    refused(f"name-unquoted-{id_}", WK, _case().replace("name: care", f"name: {word}"),
+            rf"line 20, options\[1\]\.name: .*YAML reads the unquoted {re.escape(word)} as {what}, not text; put it in quotes, "
+            rf"e\.g\. '{re.escape(word)}'")
 refused("duplicate-quantity", UN, lambda d: d["quantities"].append(copy.deepcopy(d["quantities"][0])), r"duplicate quantity")
 refused("duplicate-outcome", UN, lambda d: d["options"][0]["outcomes"].append(copy.deepcopy(d["options"][0]["outcomes"][0])),
         r"duplicate outcome")
