@@ -416,7 +416,7 @@ class Decision(_Strict):
                 if ref not in quantities:
                     add(loc, f"{where} names quantity '{ref}', which is not defined"
                         + _suggest(ref, quantities) + "; add it under 'quantities' or give a judgement here"
-                        + (" (to give a number, write it without quotes)" if _is_number_text(ref) else "")
+                        + _number_as_text_hint(ref)
                         + (f" (to give a chance in words, write {{verbal: {ref}}})" if _verbal_scale_of(ref) else ""))
                 elif quantities[ref].kind != kind:
                     add(loc, f"{where} needs a quantity of kind '{kind}' but '{ref}' is '{quantities[ref].kind}'")
@@ -796,6 +796,15 @@ def _plain_numbers(value):
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
     return value
+
+
+def _number_as_text_hint(ref: str) -> str:
+    """Why a number became a quantity's name: quoted, or an exponent YAML 1.1 reads as text ('3e-1' needs a dot)."""
+    if not _is_number_text(ref):
+        return ""
+    if re.fullmatch(r"[-+]?\d+[eE][-+]?\d+", ref.strip()):
+        return f" (YAML reads {ref.strip()} as text, as its exponent has no dot: write {float(ref):g})"
+    return " (to give a number, write it without quotes)"
 
 
 def _is_number_text(text: str) -> bool:
@@ -1317,6 +1326,8 @@ def _problems(exc: ValidationError, data, root) -> list[Problem]:
             value = None  # the whole mapping is too much to echo back
         if isinstance(value, bool):
             value = "yes" if value else "no"  # as the user wrote it, not Python's True
+        elif isinstance(value, dt.date):
+            value = value.isoformat()  # not datetime.date(2026, 1, 1)
         key = (where, msg)
         if key not in seen:
             seen.add(key)

@@ -280,6 +280,9 @@ for id_, word, what in [("no", "no", "yes/no"), ("null", "null", r"nothing \(emp
     refused(f"name-unquoted-{id_}", WK, _case().replace("name: care", f"name: {word}"),
             rf"line 20, options\[1\]\.name: .*YAML reads the unquoted {re.escape(word)} as {what}, not text; put it in quotes, "
             rf"e\.g\. '{re.escape(word)}'")
+# H2 E4: 'chance: 3e-1' (YAML 1.1 needs a dot in an exponent) was told to 'write it without quotes', which it was
+refused("chance-exponent-without-dot", WK, _case().replace("chance: 0.3", "chance: 3e-1"),
+        r"names quantity '3e-1'.*YAML reads 3e-1 as text, as its exponent has no dot: write 0\.3\)")
 refused("duplicate-quantity", UN, lambda d: d["quantities"].append(copy.deepcopy(d["quantities"][0])), r"duplicate quantity")
 refused("duplicate-outcome", UN, lambda d: d["options"][0]["outcomes"].append(copy.deepcopy(d["options"][0]["outcomes"][0])),
         r"duplicate outcome")
