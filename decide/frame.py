@@ -1167,7 +1167,15 @@ def _load_yaml(text: str, source: str):
         if problem.endswith("is not allowed"):
             raise CaseError([Problem("YAML tag", None, problem + "; a case file holds plain data only (text, numbers, "
                                      "lists, mappings)", line)], source) from None
-        tag = problem.split("tag")[-1].strip()
+        if "for merging" in problem:  # '<<: 5': a merge key names another mapping, not a value
+            raise CaseError([Problem("YAML", None, "'<<' merges the keys of another mapping into this one (write "
+                                     "'<<: *name', name being an anchor '&name' on a mapping); it cannot merge a single "
+                                     "value: remove the '<<' line or point it at a mapping", line)], source) from None
+        named = re.search(r"the tag '([^']*)'", problem)
+        tag = named[1].replace("tag:yaml.org,2002:", "!!") if named else problem.split("tag")[-1].strip()
+        if tag == "!!merge":
+            raise CaseError([Problem("YAML tag", None, "the tag !!merge is not allowed on a value; a case file holds "
+                                     "plain data only: remove the tag", line)], source) from None
         raise CaseError(
             [Problem("YAML tag", tag, "tags that build Python objects are not allowed; a case file holds plain data only (text, numbers, lists, mappings)", line)],
             source,
@@ -1176,6 +1184,12 @@ def _load_yaml(text: str, source: str):
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
+        first = getattr(exc, "context_mark", None)
+        if "duplicate anchor" in (getattr(exc, "context", None) or "") and mark is not None and first is not None:
+            found = re.match(r"&([^\s,\]}]+)", text.splitlines()[mark.line][mark.column:]) if mark.line < len(text.splitlines()) else None
+            name = f"&{found[1]}" if found else "anchor"
+            raise CaseError([Problem("YAML", None, f"the anchor {name} is defined twice (lines {first.line + 1} and {line}); "
+                                     "give the second another name", line)], source) from None
         raise CaseError(
             [Problem("YAML", None, f"malformed YAML: {problem}; check indentation, colons and quotes near this line", line)],
             source,

@@ -283,6 +283,12 @@ for id_, word, what in [("no", "no", "yes/no"), ("null", "null", r"nothing \(emp
 # H2 E4: 'chance: 3e-1' (YAML 1.1 needs a dot in an exponent) was told to 'write it without quotes', which it was
 refused("chance-exponent-without-dot", WK, _case().replace("chance: 0.3", "chance: 3e-1"),
         r"names quantity '3e-1'.*YAML reads 3e-1 as text, as its exponent has no dot: write 0\.3\)")
+# H2 E2, E3: the wrong reason for '<<: 5' and '!!merge 0.3' (the second mangled), 'second occurrence' for an anchor defined twice
+refused("merge-a-single-value", "malformed YAML", _case().replace("magnitude: 30", "magnitude: 30\n    <<: 5"),
+        r"'<<' merges the keys of another mapping.*cannot merge a single value")
+refused("merge-tag-on-a-value", "malformed YAML", _case().replace("chance: 0.3", "chance: !!merge 0.3"), r"the tag !!merge is not allowed on a value")
+refused("anchor-defined-twice", "malformed YAML", _case().replace("magnitude: 60", "magnitude: &size 60").replace("magnitude: 30", "magnitude: &size 30"),
+        r"line 26, YAML: the anchor &size is defined twice \(lines 19 and 26\); give the second another name")
 refused("duplicate-quantity", UN, lambda d: d["quantities"].append(copy.deepcopy(d["quantities"][0])), r"duplicate quantity")
 refused("duplicate-outcome", UN, lambda d: d["options"][0]["outcomes"].append(copy.deepcopy(d["options"][0]["outcomes"][0])),
         r"duplicate outcome")
