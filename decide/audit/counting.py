@@ -691,8 +691,10 @@ def _refuse_score(table, column, parts, st, score_range, drop_missing, rows, sou
     n_nan, n_inf = int(st["s_nan"]), int(st["s_inf"])
     if n_nan and (not drop_missing or n_inf) or n_inf:
         what = "infinite" if n_inf else "empty or not a number"
+        fix = ("fix them (--drop-missing leaves out only empty scores, and an infinite score is an error, not an empty one)"
+               if n_inf and drop_missing else "fill them in, or pass --drop-missing to leave those rows out")
         raise DecideError(f"column '{column}' is {what} in {n_inf or n_nan} row(s) (in {source}); "
-                          "every referral needs a score: fill them in, or pass --drop-missing to leave those rows out")
+                          f"every referral needs a score: {fix}")
     n_out, n_finite = int(st["s_out"]), int(st["s_finite"])
     if not n_out:
         return
