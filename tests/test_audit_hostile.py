@@ -101,3 +101,20 @@ def test_a_flag_that_is_the_outcome_is_pointed_out():
     flagged = _audit(BASE.assign(flagcopy=BASE["re_referred"]), threshold=None, score=None, flag="flagcopy")
     assert any("flag equals the recorded outcome for all 400 referrals" in note for note in flagged.notes), flagged.notes
     assert not any("flag equals" in note for note in _audit(BASE).notes)
+
+
+def test_control_characters_in_group_names_never_reach_the_terminal(tmp_path, capsys):
+    """A group named with terminal escapes (colour, window title) or a right-to-left override is printed escaped."""
+    from decide.cli import main
+
+    name = "\x1b[31mred\x1b[0m\x1b]0;pwned\x07 \u202edeprived"
+    df = BASE.assign(deprivation=BASE["deprivation"].where(BASE["deprivation"] == "less deprived", name))
+    df.to_csv(tmp_path / "r.csv", index=False)
+    assert main(["audit", str(tmp_path / "r.csv"), "--score", "risk_score", "--outcome", "re_referred", "--group",
+                 "deprivation", "--reference", "less deprived", "--threshold", "0.3", "--draws", "200", "--no-csv",
+                 "-o", str(tmp_path / "o.html")]) == 0
+    out = capsys.readouterr()
+    printed = out.out + out.err
+    assert "\\x1b[31mred" in printed and "\\u202edeprived" in printed, printed
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", printed), printed
+
