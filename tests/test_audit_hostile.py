@@ -118,3 +118,14 @@ def test_control_characters_in_group_names_never_reach_the_terminal(tmp_path, ca
     assert "\\x1b[31mred" in printed and "\\u202edeprived" in printed, printed
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", printed), printed
 
+
+def test_base_rates_that_differ_are_not_printed_alike():
+    """Base rates 0.2140 and 0.2143 differ: the sentence shows enough digits to see it (not '0.21 to 0.21')."""
+    cells = [("A", 1, 1, 100), ("A", 1, 0, 100), ("A", 0, 1, 114), ("A", 0, 0, 686),
+             ("B", 1, 1, 1000), ("B", 1, 0, 1000), ("B", 0, 1, 1143), ("B", 0, 0, 6857)]
+    counts = pd.DataFrame(cells, columns=["g", "flag", "outcome", "n"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = A.audit_counts(counts, group="g", reference="A", draws=400)
+    text = " ".join(plain_summary(a))
+    assert "Recorded base rates differ (0.2140 to 0.2143)" in text, text

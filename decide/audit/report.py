@@ -186,7 +186,8 @@ def plain_summary(audit: Audit, lb: LabelBias | None = None, intervention: str |
         need = imp["fpr_if_equal_ppv"].drop(ref)
         sensible = need.index[np.isfinite(need.to_numpy(dtype=float)) & need.between(0, 1).to_numpy()]  # never 'an FPR of inf'
         gap = (imp.loc[sensible, "fpr_if_equal_ppv"] - imp.loc[sensible, "fpr"]).abs().dropna()
-        text = (f"Recorded base rates differ ({p.min():.2f} to {p.max():.2f}), so no tool — this one or any other — "
+        digits = 2 if f"{p.min():.2f}" != f"{p.max():.2f}" else 4  # never 'differ (0.21 to 0.21)'
+        text = (f"Recorded base rates differ ({p.min():.{digits}f} to {p.max():.{digits}f}), so no tool — this one or any other — "
                 "can give these groups equal PPV and equal false positive and false negative rates at once "
                 "(Chouldechova's identity, checked on these counts).")
         if len(gap) and np.isfinite(imp.loc[ref, "ppv"]):
