@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import numbers
 import re
 import unicodedata
@@ -23,7 +24,8 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Di
 from pydantic_core import PydanticCustomError
 
 from decide.errors import CaseError, CaseWarning, Problem
-from decide.judge import NUMBER_LIMIT, Count, Judgement, Kind, Number, Positive, median_is_clearly, support
+from decide.judge import (LOW_LIKELY_HIGH_PROBS, NUMBER_LIMIT, Count, Judgement, Kind, Number, Positive, median_is_clearly,
+                          support)
 
 #: Text that spreadsheets and pandas write for a missing or impossible number: as a name it is
 #: almost always a cell that lost its value, and it reads as a number that went wrong.
@@ -571,7 +573,7 @@ class Decision(_Strict):
         same inline judgement written under several options (drawn independently, not shared).
         Each names its field and, for a case read from YAML, its line."""
         found = (self._horizon_warnings() + self._unused_factor_warnings() + self._harm_weight_warnings()
-                 + self._repeated_judgement_warnings())
+                 + self._repeated_judgement_warnings() + self._misfit_warnings())
         root = _YAML_ROOTS.get(id(self))
         data = self.model_dump(mode="python") if found else {}
         out = []
@@ -626,6 +628,58 @@ class Decision(_Strict):
                  f"the harm weight {v.harm_weight:g} lies outside the range given for it ({lo:g} to {hi:g}); the "
                  "sensitivity analysis sweeps that range, so the weight chosen is not among those it checks",
                  f"widen the range to include {v.harm_weight:g}, or correct the weight")]
+
+    def _misfit_warnings(self) -> list[tuple[tuple, str, str]]:
+        """A low/likely/high (or quantiles) judgement the fitted distribution cannot honour: {0.3, 0.35, 0.9} is
+        fitted as a Beta whose 10th/50th/90th percentiles are 0.20/0.50/0.80, and the analysis would use that, not the
+        numbers written. Tolerance (5 % of the range, so skewed but honoured judgements pass): 0.05 on a chance, 5 % of the
+        scale on a magnitude (of the largest number written
+        when the scale is open), 10 % on an odds ratio or any other number."""
+        places: list[tuple[tuple, Judgement, Kind]] = []
+        for i, q in enumerate(self.quantities):
+            if q.judgement is not None:
+                places.append((("quantities", i, "judgement"), q.judgement, q.kind))
+            for k, j in enumerate(q.judgements or []):
+                places.append((("quantities", i, "judgements", k), j, q.kind))
+        for i, o in enumerate(self.options):
+            for j, x in enumerate(o.outcomes):
+                for part, kind in (("chance", "probability"), ("magnitude", "magnitude")):
+                    if isinstance(getattr(x, part), Judgement):
+                        places.append((("options", i, "outcomes", j, part), getattr(x, part), kind))
+        for i, f in enumerate(self.factors):
+            if isinstance(f.odds_ratio, Judgement):
+                places.append((("factors", i, "odds_ratio"), f.odds_ratio, "odds_ratio"))
+        found = []
+        for loc, judgement, kind in places:
+            if judgement.low is not None:
+                probs, stated, words = LOW_LIKELY_HIGH_PROBS, judgement.numbers(), "low / likely / high"
+            elif judgement.quantiles is not None:
+                probs, stated = zip(*sorted(judgement.quantiles.items()))
+                words = "the quantiles"
+            else:
+                continue
+            bounds = self.bounds(kind)
+            try:
+                fitted = [float(judgement.to_distribution(kind, bounds).ppf(p)) for p in probs]
+            except Exception:  # noqa: BLE001 - a fit that fails is reported where the case is used, not as a warning
+                continue
+            if kind == "probability":
+                off = [abs(a - b) > 0.05 for a, b in zip(fitted, stated)]
+            elif kind == "magnitude":
+                lo, hi = bounds
+                span = (hi - lo) if hi is not None and math.isfinite(lo) else max(abs(v) for v in stated)
+                off = [abs(a - b) > 0.05 * span for a, b in zip(fitted, stated)]
+            else:
+                off = [abs(a - b) > 0.1 * max(abs(b), 1e-12) for a, b in zip(fitted, stated)]
+            if any(off):
+                pct = " / ".join(f"{p * 100:g}th" for p in probs)
+                found.append((loc, f"the fitted distribution cannot honour {words} as written: its {pct} percentiles "
+                              f"are {' / '.join(f'{v:.3g}' for v in fitted)} where the judgement says "
+                              f"{' / '.join(f'{v:g}' for v in stated)}, and the analysis uses the fitted one",
+                              "check the numbers (likely is read as the median, low and high as the 10th and 90th "
+                              "percentiles); if they are right, the family fitted here cannot take that shape: name a "
+                              "distribution that can, with its params"))
+        return found
 
     def _repeated_judgement_warnings(self) -> list[tuple[tuple, str, str]]:
         """The same inline judgement under two or more options: each is drawn on its own, so the

@@ -207,3 +207,34 @@ def test_a_reader_that_stops_early_gets_no_error_message(tmp_path):
     p.stdout.close()  # the reader has gone before anything is written: every write meets a closed pipe
     err = p.stderr.read().decode()
     assert p.wait(timeout=120) == 1 and err == "", err
+
+
+# --- H2 A3: a judgement the fitted distribution cannot honour is used without a word ------------------------------
+
+def _with_judgement(judgement: dict) -> Decision:
+    case = copy.deepcopy(FIXED)
+    case["quantities"] = [{"name": "harm_rate", "judgement": judgement}]
+    case["options"][0]["outcomes"][0]["chance"] = "harm_rate"
+    return Decision.from_dict(case)
+
+
+def test_a_judgement_the_fit_cannot_honour_is_warned_about():
+    for judgement, fitted in [({"low": 0.3, "likely": 0.35, "high": 0.9}, "0.198 / 0.498 / 0.8"),
+                              ({"low": 0.1, "likely": 0.8, "high": 0.85}, "0.103 / 0.795 / 0.999")]:
+        found = [w for w in _with_judgement(judgement).warnings() if "cannot honour" in w.message]
+        assert len(found) == 1 and found[0].where.startswith("quantities[0] (harm_rate).judgement"), found
+        stated = " / ".join(f"{v:g}" for v in judgement.values())
+        assert f"percentiles are {fitted} where the judgement says {stated}" in found[0].message
+
+
+def test_judgements_the_fit_honours_are_not_warned_about():
+    from pathlib import Path
+
+    from decide.starter import starter_text
+
+    for judgement in ({"low": 0.2, "likely": 0.3, "high": 0.4}, {"low": 0.05, "likely": 0.1, "high": 0.3},
+                      {"quantiles": {0.1: 0.2, 0.5: 0.3, 0.9: 0.4}}):
+        assert not [w for w in _with_judgement(judgement).warnings() if "cannot honour" in w.message]
+    root = Path(__file__).resolve().parents[1]
+    for case in [Decision.from_yaml_text(starter_text()), *(Decision.from_yaml(p) for p in sorted((root / "data" / "cases").glob("*.yaml")))]:
+        assert not [w for w in case.warnings() if "cannot honour" in w.message]
