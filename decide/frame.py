@@ -573,7 +573,7 @@ class Decision(_Strict):
         same inline judgement written under several options (drawn independently, not shared).
         Each names its field and, for a case read from YAML, its line."""
         found = (self._horizon_warnings() + self._unused_factor_warnings() + self._harm_weight_warnings()
-                 + self._repeated_judgement_warnings() + self._misfit_warnings())
+                 + self._repeated_judgement_warnings() + self._misfit_warnings() + self._negative_magnitude_warnings())
         root = _YAML_ROOTS.get(id(self))
         data = self.model_dump(mode="python") if found else {}
         out = []
@@ -628,6 +628,28 @@ class Decision(_Strict):
                  f"the harm weight {v.harm_weight:g} lies outside the range given for it ({lo:g} to {hi:g}); the "
                  "sensitivity analysis sweeps that range, so the weight chosen is not among those it checks",
                  f"widen the range to include {v.harm_weight:g}, or correct the weight")]
+
+    def _negative_magnitude_warnings(self) -> list[tuple[tuple, str, str]]:
+        """A harm or benefit whose magnitude is (or may be) below 0: the sign comes from its kind, so a harm of -80
+        adds 80 points of value, and the report would recommend the option for it."""
+        found = []
+        for i, o in enumerate(self.options):
+            for j, x in enumerate(o.outcomes):
+                m = x.magnitude
+                numbers = [m] if isinstance(m, int | float) else m.numbers() if isinstance(m, Judgement) else []
+                if isinstance(m, str):
+                    q = next((q for q in self.quantities if q.name == m), None)
+                    numbers = [v for jj in (q.all_judgements if q else []) for v in jj.numbers()]
+                low = min(numbers, default=0)
+                if low < 0:
+                    other = "benefit" if x.kind == "harm" else "harm"
+                    found.append((("options", i, "outcomes", j, "magnitude"),
+                                  f"the {x.kind} '{x.name}' has a magnitude below 0 ({low:g}): a magnitude says how large "
+                                  f"the {x.kind} is and its kind gives the sign, so this {x.kind} "
+                                  f"{'adds' if x.kind == 'harm' else 'takes away'} value, as a {other} would",
+                                  f"give the size as 0 or more (kind: {x.kind} already counts it as "
+                                  f"{'bad' if x.kind == 'harm' else 'good'}), or make it kind: {other}"))
+        return found
 
     def _misfit_warnings(self) -> list[tuple[tuple, str, str]]:
         """A low/likely/high (or quantiles) judgement the fitted distribution cannot honour: {0.3, 0.35, 0.9} is

@@ -238,3 +238,19 @@ def test_judgements_the_fit_honours_are_not_warned_about():
     root = Path(__file__).resolve().parents[1]
     for case in [Decision.from_yaml_text(starter_text()), *(Decision.from_yaml(p) for p in sorted((root / "data" / "cases").glob("*.yaml")))]:
         assert not [w for w in case.warnings() if "cannot honour" in w.message]
+
+
+def test_a_negative_magnitude_is_warned_about():
+    """H2 A4: on a -100..100 scale a harm of magnitude -80 counted as a benefit of 80, and the report recommended it."""
+    case = copy.deepcopy(FIXED)
+    case["values"] = {"scale_min": -100, "scale_max": 100}
+    case["options"][0]["outcomes"][0]["magnitude"] = -80
+    case["options"][1]["outcomes"][0]["magnitude"] = {"low": -5, "likely": 10, "high": 20}
+    found = {w.where: w.message for w in Decision.from_dict(case).warnings() if "below 0" in w.message}
+    assert found == {
+        "options[0] (home).outcomes[0] (harm).magnitude": "the harm 'harm' has a magnitude below 0 (-80): a magnitude says "
+        "how large the harm is and its kind gives the sign, so this harm adds value, as a benefit would",
+        "options[1] (care).outcomes[0] (settles).magnitude": "the benefit 'settles' has a magnitude below 0 (-5): a "
+        "magnitude says how large the benefit is and its kind gives the sign, so this benefit takes away value, as a harm would",
+    }
+    assert not [w for w in Decision.from_dict(FIXED).warnings() if "below 0" in w.message]
