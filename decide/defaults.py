@@ -16,3 +16,6 @@ SEED = 1
 INTERVAL = 0.9
 #: Largest number of draws a command accepts: beyond this the arrays outgrow an ordinary laptop.
 MAX_DRAWS = 2_000_000
+#: Most groups an audit reports unless told otherwise (--max-groups): each group is a row in every table and a
+#: line in every figure, and a column of identifiers given as the group would make thousands of groups of one.
+MAX_AUDIT_GROUPS = 200

@@ -9,7 +9,7 @@ import shlex
 import sys
 import warnings
 
-from decide.defaults import INTERVAL, SEED
+from decide.defaults import INTERVAL, MAX_AUDIT_GROUPS, SEED
 from decide.errors import DecideError
 
 
@@ -48,6 +48,8 @@ def _check_arguments(args) -> None:
 
     if args.seed < 0:
         raise DecideError(f"--seed must be a whole number 0 or more, got {args.seed}")
+    if args.max_groups < 2:
+        raise DecideError(f"--max-groups must be at least 2 (an audit compares groups), got {args.max_groups}")
     if not 100 <= args.draws <= MAX_AUDIT_DRAWS:
         raise DecideError(f"--draws must be between 100 and {MAX_AUDIT_DRAWS:,}, got {args.draws:,}")
     for name, value in (("--interval", args.interval), ("--decisive", args.decisive),
@@ -121,7 +123,8 @@ def cmd_audit(args) -> int:
                        source=getattr(args, "db_label", None) or str(args.data), delimiter=args.delimiter, encoding=args.encoding)
     result = audit_counts(counts, reference=args.reference, group=groups, prior=args.prior, interval=args.interval,
                           draws=args.draws, seed=args.seed, ratio_band=tuple(args.ratio_band),
-                          difference_band=args.difference_band, decisive=args.decisive, bands=args.bands)
+                          difference_band=args.difference_band, decisive=args.decisive, bands=args.bands,
+                          max_groups=args.max_groups)
     if args.counts:
         result.settings.update(source=str(args.data), outcome_column="outcome")
         result.notes[:0] = notes
@@ -180,6 +183,8 @@ def register(subparsers) -> None:
                    help="tolerable absolute difference in rates (default 0.05: five percentage points)")
     p.add_argument("--decisive", type=float, default=0.9,
                    help="posterior probability needed to call a disparity outside or within the band (default 0.9)")
+    p.add_argument("--max-groups", type=int, default=MAX_AUDIT_GROUPS, metavar="N",
+                   help=f"most groups to report (default {MAX_AUDIT_GROUPS}); more are refused, as a column of identifiers would make")
     p.add_argument("--bands", type=int, default=10, help="number of score bands for calibration (default 10)")
     p.add_argument("--score-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
                    help="the score's valid range (e.g. 0 1); scores outside it are an error")

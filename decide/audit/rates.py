@@ -16,6 +16,7 @@ from decide.audit.common import (CELLS, FEW, GROUP_SEP, PRIORS, RATES, TP, FP, F
                                  _listing, _rng, _suggest)
 from decide.audit.counting import Counts
 from decide.audit.disparities import _impossibility, compare_to_reference
+from decide.defaults import MAX_AUDIT_GROUPS
 from decide.errors import DecideError
 
 if TYPE_CHECKING:
@@ -156,7 +157,8 @@ def _resolve_reference(reference, names: list[str], sizes: np.ndarray, group_col
 
 def audit_counts(counts: Counts | pd.DataFrame, *, reference: str, group=None, prior: str = "jeffreys",
                  interval: float = 0.9, draws: int = 4000, seed: int = 1, ratio_band: tuple[float, float] = (0.8, 1.25),
-                 difference_band: float = 0.05, decisive: float = 0.9, bands=10) -> Audit:
+                 difference_band: float = 0.05, decisive: float = 0.9, bands=10,
+                 max_groups: int = MAX_AUDIT_GROUPS) -> Audit:
     """Audit a tool from counts: rates with Beta posteriors, disparities, calibration, AUC, impossibility.
 
     ``counts`` is a :class:`Counts` (from :func:`count_rows`) or a DataFrame with the group
@@ -166,7 +168,8 @@ def audit_counts(counts: Counts | pd.DataFrame, *, reference: str, group=None, p
     band (``ratio_band`` for ratios, ``±difference_band`` for differences) when its posterior
     probability of lying above the band, or of lying below it, is at least ``decisive``; *within*
     when the probability of lying inside is at least ``decisive``; and otherwise *cannot tell*. ``bands`` is the number of
-    calibration bands (quantiles of the score) or a list of band edges.
+    calibration bands (quantiles of the score) or a list of band edges. More than ``max_groups``
+    groups are refused: a column of identifiers, say, would make thousands of groups of one.
     """
     if isinstance(counts, pd.DataFrame):
         if group is None:
@@ -207,6 +210,12 @@ def audit_counts(counts: Counts | pd.DataFrame, *, reference: str, group=None, p
     g_idx = rank[g_idx]
     names = [str(names[i]) for i in order]
     G = len(names)
+    if G > max_groups:
+        small = int((np.bincount(g_idx, weights=table["n"].to_numpy(dtype=float), minlength=G) < 5).sum())
+        raise DecideError(
+            f"group column(s) {', '.join(repr(c) for c in cols)} make {G:,} groups ({small:,} of them with fewer than "
+            f"5 referrals): more than the {max_groups:,} an audit reports (is one of them an identifier?); group by "
+            f"a coarser column, or raise the limit with --max-groups {G}")
     flag = table["flag"].to_numpy(dtype=np.int64)
     y = table["outcome"].to_numpy(dtype=np.int64)
     n = table["n"].to_numpy(dtype=float)
