@@ -573,7 +573,8 @@ class Decision(_Strict):
         same inline judgement written under several options (drawn independently, not shared).
         Each names its field and, for a case read from YAML, its line."""
         found = (self._horizon_warnings() + self._unused_factor_warnings() + self._harm_weight_warnings()
-                 + self._repeated_judgement_warnings() + self._misfit_warnings() + self._negative_magnitude_warnings())
+                 + self._repeated_judgement_warnings() + self._misfit_warnings() + self._negative_magnitude_warnings()
+                 + self._scale_text_warnings())
         root = _YAML_ROOTS.get(id(self))
         data = self.model_dump(mode="python") if found else {}
         out = []
@@ -628,6 +629,24 @@ class Decision(_Strict):
                  f"the harm weight {v.harm_weight:g} lies outside the range given for it ({lo:g} to {hi:g}); the "
                  "sensitivity analysis sweeps that range, so the weight chosen is not among those it checks",
                  f"widen the range to include {v.harm_weight:g}, or correct the weight")]
+
+    def _scale_text_warnings(self) -> list[tuple[tuple, str, str]]:
+        """The scale's words name other end points than its numbers ('points from 0 to 10' with scale_max 100): the
+        report then reads every gap in points against the wrong range."""
+        v = self.values
+        said = [float(x) for x in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", v.scale)]
+        if not said:
+            return []
+        ends = [(max(said), v.scale_max, "scale_max", "highest")]
+        if len(said) > 1:
+            ends.append((min(said), v.scale_min, "scale_min", "lowest"))
+        found = []
+        for text_end, number_end, field, which in ends:
+            if number_end is not None and text_end != number_end:
+                found.append((("values", field), f"the scale's words give {text_end:g} as the {which} point ('{v.scale}') "
+                              f"but {field} is {number_end:g}; the report reads every difference in points against "
+                              f"{field}", f"set {field}: {text_end:g}, or correct the words of 'scale'"))
+        return found
 
     def _negative_magnitude_warnings(self) -> list[tuple[tuple, str, str]]:
         """A harm or benefit whose magnitude is (or may be) below 0: the sign comes from its kind, so a harm of -80

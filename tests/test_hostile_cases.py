@@ -254,3 +254,21 @@ def test_a_negative_magnitude_is_warned_about():
         "magnitude says how large the benefit is and its kind gives the sign, so this benefit takes away value, as a harm would",
     }
     assert not [w for w in Decision.from_dict(FIXED).warnings() if "below 0" in w.message]
+
+
+def test_scale_words_that_disagree_with_its_numbers_are_warned_about():
+    """H2 C5: 'points from 0 to 10' with scale_max left at 100: the report spoke of a scale of 0 to 100 points."""
+    def warned(values):
+        case = copy.deepcopy(FIXED)
+        case["values"] = values
+        for option in case["options"]:
+            for outcome in option["outcomes"]:
+                outcome["magnitude"] = 4
+        return [w.where for w in Decision.from_dict(case).warnings() if "scale's words" in w.message]
+
+    assert warned({"scale": "points from 0 (no effect) to 10 (the most serious harm)"}) == ["values.scale_max"]
+    assert warned({"scale": "points from 1 to 10", "scale_max": 10}) == ["values.scale_min"]
+    for fine in ({"scale": "points from 0 (no effect) to 10 (the most serious)", "scale_max": 10},
+                 {"scale": "points from -5 to 5", "scale_min": -5, "scale_max": 5},
+                 {"scale": "points, no upper limit", "scale_max": None}, {}):
+        assert warned(fine) == [], fine
