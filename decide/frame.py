@@ -574,7 +574,7 @@ class Decision(_Strict):
         Each names its field and, for a case read from YAML, its line."""
         found = (self._horizon_warnings() + self._unused_factor_warnings() + self._harm_weight_warnings()
                  + self._repeated_judgement_warnings() + self._misfit_warnings() + self._negative_magnitude_warnings()
-                 + self._scale_text_warnings())
+                 + self._scale_text_warnings() + self._scenario_factor_warnings())
         root = _YAML_ROOTS.get(id(self))
         data = self.model_dump(mode="python") if found else {}
         out = []
@@ -646,6 +646,24 @@ class Decision(_Strict):
                 found.append((("values", field), f"the scale's words give {text_end:g} as the {which} point ('{v.scale}') "
                               f"but {field} is {number_end:g}; the report reads every difference in points against "
                               f"{field}", f"set {field}: {text_end:g}, or correct the words of 'scale'"))
+        return found
+
+    def _scenario_factor_warnings(self) -> list[tuple[tuple, str, str]]:
+        """A scenario that sets a risk factor's odds ratio below 1 (or a protective one's above 1): the case itself
+        refuses such an odds ratio, so the scenario probably has the direction the wrong way round."""
+        kinds = {f.name: f.kind for f in self.factors}
+        found = []
+        for i, sc in enumerate(self.scenarios):
+            for name, value in sc.quantities.items():
+                kind = kinds.get(name)
+                if (kind == "risk" and value < 1) or (kind == "protective" and value > 1):
+                    side = "below" if kind == "risk" else "above"
+                    found.append((("scenarios", i, "quantities", name),
+                                  f"scenario '{sc.name}' sets the {kind} factor '{name}' to an odds ratio of {value:g}, "
+                                  f"{side} 1, which turns it into a {'protective' if kind == 'risk' else 'risk'} factor; "
+                                  "the case itself would refuse that odds ratio for it",
+                                  f"give an odds ratio {'above' if kind == 'risk' else 'below'} 1 (1 means no effect), "
+                                  "or check which factor the scenario means"))
         return found
 
     def _negative_magnitude_warnings(self) -> list[tuple[tuple, str, str]]:

@@ -272,3 +272,16 @@ def test_scale_words_that_disagree_with_its_numbers_are_warned_about():
                  {"scale": "points from -5 to 5", "scale_min": -5, "scale_max": 5},
                  {"scale": "points, no upper limit", "scale_max": None}, {}):
         assert warned(fine) == [], fine
+
+
+def test_a_scenario_turning_a_risk_factor_protective_is_warned_about():
+    """H2 E9: the case refuses an odds ratio below 1 for a risk factor, but a scenario could set one silently."""
+    case = copy.deepcopy(FIXED)
+    case["factors"] = [{"name": "drugs", "kind": "risk", "odds_ratio": 2}, {"name": "support", "kind": "protective", "odds_ratio": 0.5}]
+    case["options"][0]["outcomes"][0]["factors"] = ["drugs", "support"]
+    case["scenarios"] = [{"name": "s1", "quantities": {"drugs": 0.5, "support": 0.7}}, {"name": "s2", "quantities": {"support": 1.5}}]
+    d = Decision.from_dict(case)
+    found = [w.message for w in d.warnings() if "scenario" in w.message and "odds ratio of" in w.message]
+    assert len(found) == 2, found
+    assert "scenario 's1' sets the risk factor 'drugs' to an odds ratio of 0.5, below 1" in found[0]
+    assert "scenario 's2' sets the protective factor 'support' to an odds ratio of 1.5, above 1" in found[1]
