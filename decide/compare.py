@@ -302,7 +302,9 @@ def tornado(sim: Simulation, low: float = 0.1, high: float = 0.9) -> pd.DataFram
             qq = base.copy()
             qq[j] = x
             v = m.expected_value(qq)
-            at.append((v[first] - v[second], m.options[int(np.argmax(v))]))
+            # the preferred option stays 'best' where it ties the top (E10: a tie at an input's edge is not a switch)
+            level = v[first] >= v.max() - TIE_TOLERANCE * max(1.0, abs(float(v.max())))
+            at.append((v[first] - v[second], m.options[int(first if level else np.argmax(v))]))
         rows.append(
             {
                 "quantity": name, "description": m.labels.get(name, name),

@@ -285,3 +285,18 @@ def test_a_scenario_turning_a_risk_factor_protective_is_warned_about():
     assert len(found) == 2, found
     assert "scenario 's1' sets the risk factor 'drugs' to an odds ratio of 0.5, below 1" in found[0]
     assert "scenario 's2' sets the protective factor 'support' to an odds ratio of 1.5, above 1" in found[1]
+
+
+def test_a_tie_at_an_inputs_edge_is_not_a_switch():
+    """H2 E10: p ~ Beta(1e-6, 1e-6) has its 10th percentile at 0, where both options are worth 0: the tornado called
+    that a switch to the other option although the lead there is 0.00."""
+    from decide.compare import tornado
+    from decide.simulate import simulate
+
+    case = {"question": "Which option?", "date": "2026-01-15", "decided_by": ["social worker"],
+            "quantities": [{"name": "p", "judgement": {"distribution": "Beta", "params": {"alpha": 1e-6, "beta": 1e-6}}}],
+            "options": [{"name": n, "outcomes": [{"name": "harm", "kind": "harm", "chance": "p", "horizon": "1 year",
+                                                   "magnitude": m}]} for n, m in (("care", 60), ("home", 30))]}
+    t = tornado(simulate(Decision.from_dict(case), 4000, seed=1)).set_index("quantity")
+    assert t.loc["p", "low_value"] == 0 and t.loc["p", "lead_at_low"] == 0
+    assert t.loc["p", "best_at_low"] == t.attrs["preferred"] == "home"
