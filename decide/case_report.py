@@ -672,6 +672,10 @@ def labelled_evppi(r: CaseReport) -> pd.DataFrame:
     """The EVPPI table with each unknown's description in place of its identifier (what the chart shows)."""
     ev = r.evppi.copy()
     if len(ev):
+        # a number given exactly is not an unknown: nothing can be learned about it (H2 E8 listed them at 0.000)
+        q, names = r.sim.quantity_draws(), list(r.sim.model.quantities)
+        fixed = {n for j, n in enumerate(names) if q.shape[0] and np.ptp(q[:, j]) == 0}
+        ev = ev[~(ev["name"].isin(fixed) & ~ev["group"].astype(bool))].reset_index(drop=True)
         ev["name"] = [_describe(r.sim, n) for n in ev["name"]]  # a group's own label is kept as it is
     return ev
 
@@ -728,8 +732,9 @@ def _figures(r: CaseReport, figure_to_data_uri, dp, ip) -> dict[str, str]:
     if len(r.tornado):
         out["tornado"] = dp.plot_tornado(r.tornado.head(TORNADO_ROWS))
         out["threshold"] = dp.plot_threshold(r.threshold, label=_describe(r.sim, q), marks={"judged average": mean_q})
-    if len(r.evppi):
-        out["evppi"] = ip.evppi_bars(labelled_evppi(r), top=12).figure
+    unknowns = labelled_evppi(r)
+    if len(unknowns):
+        out["evppi"] = ip.evppi_bars(unknowns, top=12).figure
     if len(r.enquiries):
         out["enquiries"] = ip.enquiry_bars(r.enquiries).figure
     if r.two_way is not None:

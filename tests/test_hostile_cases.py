@@ -300,3 +300,14 @@ def test_a_tie_at_an_inputs_edge_is_not_a_switch():
     t = tornado(simulate(Decision.from_dict(case), 4000, seed=1)).set_index("quantity")
     assert t.loc["p", "low_value"] == 0 and t.loc["p", "lead_at_low"] == 0
     assert t.loc["p", "best_at_low"] == t.attrs["preferred"] == "home"
+
+
+def test_numbers_given_exactly_are_not_listed_as_unknowns():
+    """H2 E8: the value-of-information table listed fixed inputs as 'unknowns' worth 0.000."""
+    from decide.case_report import build_report, labelled_evppi
+
+    case = copy.deepcopy(FIXED)
+    case["options"][0]["outcomes"][0]["chance"] = {"low": 0.2, "likely": 0.3, "high": 0.4}
+    r = build_report(Decision.from_dict(case), draws=2000, seed=1)
+    assert len(r.evppi) == 6  # every input is computed (the numbers stay as they were) ...
+    assert labelled_evppi(r)["name"].tolist() == ["the chance of 'harm' under 'home'"]  # ... only unknowns are shown
