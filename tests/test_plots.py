@@ -417,8 +417,8 @@ def test_report_text_drawing_gives_matplotlibs_own_pixels(antialiased):
 
 
 def test_quick_text_gives_the_same_picture_and_leaves_matplotlib_as_it_was():
-    """decide._html.quick_text (the reports' figures) measures and draws as matplotlib does, and
-    puts matplotlib's own methods back afterwards."""
+    """decide._html.quick_text (the reports' figures) measures and draws as matplotlib does with text taken as
+    written (never as mathematics), and puts matplotlib's own methods and settings back afterwards."""
     import io
 
     from matplotlib.backends.backend_agg import RendererAgg
@@ -432,7 +432,7 @@ def test_quick_text_gives_the_same_picture_and_leaves_matplotlib_as_it_was():
         ax.plot([0, 1, 2], [0.2, 0.9, 0.4], label="chance of re-abuse")
         ax.set_yticks([0, 0.5, 1], ["none", "half", "all · 100 %"])
         ax.set_xlabel("months since the decision")
-        ax.set_title(r"with mathtext: $\alpha = 0.9$")
+        ax.set_title(r"as written, not mathematics: $\alpha = 0.9$")
         ax.legend()
         fig.tight_layout()
         buf = io.BytesIO()
@@ -441,9 +441,11 @@ def test_quick_text_gives_the_same_picture_and_leaves_matplotlib_as_it_was():
         return buf.getvalue()
 
     _html._GLYPHS.clear(); _html._SHAPED.clear(); _html._MEASURED.clear()
-    expected = picture()
+    with matplotlib.rc_context({"text.parse_math": False}):
+        expected = picture()
     with _html.quick_text():
         assert RendererAgg.draw_text is not own[0]
         first, again = picture(), picture()
     assert first == expected and again == expected
     assert (RendererAgg.draw_text, RendererAgg.get_text_width_height_descent) == own
+    assert matplotlib.rcParams["text.parse_math"] is True
