@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from decide import defaults
-from decide.errors import DecideError
+from decide.errors import DecideError, for_terminal
 
 #: Fewest draws a comparison accepts: below this the Monte Carlo error in P(best) is several
 #: percentage points, too coarse to read.
@@ -282,7 +282,7 @@ def main(argv=None) -> int:
         with collecting_less_often():
             return args.func(args)
     except DecideError as exc:
-        print(f"decide {args.command}: {exc}", file=sys.stderr)
+        print(f"decide {args.command}: {for_terminal(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader stopped early (`decide compare case.yaml | head -1`): not a fault of any file
         _quiet_stdout()

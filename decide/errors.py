@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import reprlib
 from dataclasses import dataclass
+
+#: Control characters (C0 but tab, DEL, C1) and direction controls: text from the user's data holding them could
+#: recolour the terminal, retitle its window, print a line that looks like another, or turn the numbers after it round.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_HIDDEN_IN_A_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def for_terminal(text: str, one_line: bool = False) -> str:
+    """Text from the data made safe to print: each control character shown as its escape (\\x1b, \\u202e). Line
+    breaks are kept (a message lists its problems a line each), unless ``one_line``: then a line break from the
+    data is shown as \\n too, so it cannot print a line that looks like the program's own."""
+    pattern = _HIDDEN_IN_A_LINE if one_line else _HIDDEN
+    return pattern.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True)

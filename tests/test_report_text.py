@@ -61,3 +61,20 @@ def test_every_direction_control_is_shown_as_its_code():
     shown = visible_direction_controls(f"a{controls}b")
     assert shown == "a" + "".join(f"[U+{ord(c):04X}]" for c in controls) + "b"
     assert visible_direction_controls("Åsa, 12% – ok ×") == "Åsa, 12% – ok ×"
+
+
+def test_an_error_naming_a_group_shows_its_control_characters_as_escapes(tmp_path, capsys):
+    """On the terminal too: a group name holding ESC [31m (red) or a direction override is printed as its escape, while
+    a message's own line breaks (one problem a line) stay."""
+    from decide.errors import for_terminal
+
+    df = pd.read_csv(ROOT / "data" / "synthetic" / "referrals.csv").iloc[::50].reset_index(drop=True)
+    df["deprivation"] = df["deprivation"].replace({"more deprived": "more \x1b[31mdeprived\u202e"})
+    df.to_csv(tmp_path / "r.csv", index=False)
+    code = main(["audit", str(tmp_path / "r.csv"), "--score", "risk_score", "--outcome", "re_referred",
+                 "--group", "deprivation", "--reference", "nobody", "--threshold", "0.3", "-o", str(tmp_path / "a.html")])
+    err = capsys.readouterr().err
+    assert code == 2 and "nobody" in err
+    assert "\x1b" not in err and "\u202e" not in err and "more \\x1b[31mdeprived\\u202e" in err
+    assert for_terminal("2 problems found\n  - one\n  - two") == "2 problems found\n  - one\n  - two"
+    assert for_terminal("fake\nline", one_line=True) == "fake\\nline"

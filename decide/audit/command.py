@@ -4,13 +4,12 @@ engines load when the command runs, so registering it costs `decide --help` noth
 from __future__ import annotations
 
 import math
-import re
 import shlex
 import sys
 import warnings
 
 from decide.defaults import INTERVAL, MAX_AUDIT_GROUPS, SEED
-from decide.errors import DecideError
+from decide.errors import DecideError, for_terminal
 
 
 
@@ -71,16 +70,6 @@ def _check_arguments(args) -> None:
                           "--threshold, --score, --flag and --outcome")
 
 
-#: Control characters (C0 but tab, DEL, C1) and direction controls: a group name holding them could recolour the
-#: terminal, retitle its window or turn the numbers after it around.
-_HIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def for_terminal(text: str) -> str:
-    """Text from the data made safe to print: each control character shown as its escape (\\x1b, \\u202e)."""
-    return _HIDDEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-
-
 def _data_of(args):
     """What to audit, and the input files no output may replace (None: the files the path or pattern names)."""
     if getattr(args, "db", None):  # engines (E): the rows are in a database or on a cluster
@@ -136,7 +125,7 @@ def cmd_audit(args) -> int:
                                   "check the flag and outcome columns")
     lb = result.label_bias(ranges, default=default)
     for note in result.notes:
-        print(f"decide audit: warning: {for_terminal(note)}", file=sys.stderr)
+        print(f"decide audit: warning: {for_terminal(note, one_line=True)}", file=sys.stderr)
     command = "decide audit " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
     from decide._html import without_property_lists
 
@@ -144,7 +133,7 @@ def cmd_audit(args) -> int:
         written = write_report(result, lb, args.output, force=args.force, csv=not args.no_csv, inputs=inputs,
                                intervention=args.intervention, title=args.title, command=command)
     for line in plain_summary(result, lb, args.intervention)[2:5]:
-        print("- " + for_terminal(line))
+        print("- " + for_terminal(line, one_line=True))
     print(f"wrote {written[0]}" + (f" and {len(written) - 1} CSV tables beside it" if len(written) > 1 else ""))
     return 0
 
