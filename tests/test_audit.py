@@ -122,7 +122,22 @@ def test_intervals_are_the_conjugate_beta_posterior(prior, ab):
     r = a.rates.set_index(["group", "metric"])
     for (g, m), row in r.iterrows():
         lo, hi = stats.beta.ppf([0.1, 0.9], ab[0] + row["k"], ab[1] + row["m"] - row["k"])
+        lo, hi = (0.0 if row["k"] == 0 else lo), (1.0 if row["k"] == row["m"] else hi)  # Brown, Cai & DasGupta (2001)
         assert row["lower"] == pytest.approx(lo) and row["upper"] == pytest.approx(hi), (g, m)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 60), st.data())
+def test_every_rate_lies_inside_its_interval(m, data):
+    """0 of m and m of m included: the estimate is never outside its own interval (Brown, Cai & DasGupta 2001 set the
+    bound to 0 or 1 there; elsewhere the interval is the posterior's equal-tailed one, as scipy gives it)."""
+    from decide.audit.rates import rate_interval
+
+    k = data.draw(st.integers(0, m))
+    lo, hi = rate_interval(0.05, 0.95, k, m, 0.5, 0.5)
+    assert lo <= k / m <= hi
+    want = stats.beta.ppf([0.05, 0.95], 0.5 + k, 0.5 + m - k)
+    assert lo == (0.0 if k == 0 else pytest.approx(want[0])) and hi == (1.0 if k == m else pytest.approx(want[1]))
 
 
 def test_auc_equals_sklearn_and_binned_auc_within_its_bound():

@@ -39,6 +39,17 @@ def beta_quantile(q, a, b):
     return betaincinv(a, b, q)
 
 
+def rate_interval(lo_q, hi_q, k, m, a, b):
+    """The equal-tailed interval of a rate's Beta(a + k, b + m - k) posterior, from 0 when none of m are counted
+    (k = 0) and up to 1 when all are (k = m): there the estimate, 0 or 1, would otherwise lie outside its own
+    interval. The modification Brown, Cai & DasGupta (2001, Statistical Science 16:101) give for the Jeffreys
+    interval. With no cases (m = 0) the interval is the prior's, as before."""
+    k, m = np.asarray(k, dtype=float), np.asarray(m, dtype=float)
+    lower = np.where((k == 0) & (m > 0), 0.0, beta_quantile(lo_q, a + k, b + m - k))
+    upper = np.where((k == m) & (m > 0), 1.0, beta_quantile(hi_q, a + k, b + m - k))
+    return lower, upper
+
+
 @dataclass
 class Audit:
     """The audit's results as tidy tables (see :func:`audit_counts`); plots and reports draw these."""
@@ -246,8 +257,7 @@ def audit_counts(counts: Counts | pd.DataFrame, *, reference: str, group=None, p
         post_a, post_b = a + k, b + m - k
         with np.errstate(divide="ignore", invalid="ignore"):
             est = np.where(m > 0, k / np.where(m > 0, m, 1), np.nan)
-        lower = beta_quantile(lo_q, post_a, post_b)
-        upper = beta_quantile(hi_q, post_a, post_b)
+        lower, upper = rate_interval(lo_q, hi_q, k, m, a, b)
         for gi, gname in enumerate(names):
             note = ("no cases: undefined; the interval is the prior alone (uninformative)" if m[gi] == 0 else
                     f"fewer than {FEW} cases: a wide interval" if m[gi] < FEW else "")
@@ -373,8 +383,7 @@ def _calibration(hist, ssum, uniq, names, bands, a, b, lo_q, hi_q) -> pd.DataFra
                 continue
             rows.append(dict(group=g, band=band, band_label=label, score_low=lo_s, score_high=hi_s, n=int(nn),
                              positives=int(pos), mean_score=ssum[gi, inb].sum() / nn, rate=pos / nn,
-                             lower=beta_quantile(lo_q, a + pos, b + nn - pos),
-                             upper=beta_quantile(hi_q, a + pos, b + nn - pos)))
+                             **dict(zip(("lower", "upper"), map(float, rate_interval(lo_q, hi_q, pos, nn, a, b))))))
     return pd.DataFrame(rows)
 
 
