@@ -227,7 +227,7 @@ def _horizons(decision) -> pd.DataFrame:
 def horizon_sentence(decision) -> str | None:
     """A warning when options are compared on an outcome judged over different time spans under
     different options (None otherwise: a short-lived harm of one option is no unfairness)."""
-    if not any(w.loc[-1:] == ("horizon",) for w in decision.warnings()):
+    if not any(w.loc[-1:] == ("horizon",) for w in decision.warnings(fits=False)):
         return None
     h = _horizons(decision)
     per_option = "; ".join(f"'{o}' over {_and(list(dict.fromkeys(g['horizon'])))}" for o, g in h.groupby("option", sort=False))

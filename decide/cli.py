@@ -61,15 +61,15 @@ def cmd_check(args) -> int:
     if later:
         print(f"{later} item{'s' if later != 1 else ''} of evidence learned after the decision: kept for the review, "
               "left out of the analysis.")
-    _print_warnings(d)
+    _print_warnings(d, fits=False)  # the fits are checked by compare, report and record, which make them anyway
     return 0
 
 
-def _print_warnings(d) -> None:
+def _print_warnings(d, fits: bool = True) -> None:
     """The case's warnings, after the result they qualify (they never change the exit status)."""
     from decide.errors import warnings_text
 
-    text = warnings_text(d.warnings())
+    text = warnings_text(d.warnings(fits=fits))
     if text:
         print(text)
 

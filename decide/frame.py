@@ -567,14 +567,16 @@ class Decision(_Strict):
         """Items learned only after the decision: kept for the review, left out of the analysis."""
         return [e for e in self.known if e.learned_later]
 
-    def warnings(self) -> list[CaseWarning]:
+    def warnings(self, fits: bool = True) -> list[CaseWarning]:
         """What in this valid case is probably not what its writer meant: outcomes compared over
         different horizons, factors no outcome uses, a harm weight outside its own range, and the
         same inline judgement written under several options (drawn independently, not shared).
-        Each names its field and, for a case read from YAML, its line."""
+        Each names its field and, for a case read from YAML, its line. ``fits``: also fit every
+        judgement to see it is honoured (SciPy's optimiser: `decide check` leaves it to the commands
+        that fit the judgements anyway, so checking a file stays quick)."""
         found = (self._horizon_warnings() + self._unused_factor_warnings() + self._harm_weight_warnings()
-                 + self._repeated_judgement_warnings() + self._misfit_warnings() + self._negative_magnitude_warnings()
-                 + self._scale_text_warnings() + self._scenario_factor_warnings())
+                 + self._repeated_judgement_warnings() + (self._misfit_warnings() if fits else [])
+                 + self._negative_magnitude_warnings() + self._scale_text_warnings() + self._scenario_factor_warnings())
         root = _YAML_ROOTS.get(id(self))
         data = self.model_dump(mode="python") if found else {}
         out = []
