@@ -12,7 +12,8 @@ from pathlib import Path
 
 import jinja2
 
-from decide.errors import DecideError
+from decide.errors import DIRECTION_CONTROLS, DecideError
+from decide.files import refuse_special_file
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("decide", "templates"),
@@ -369,7 +370,7 @@ def _inside(box, width: float, height: float) -> bool:
 #: Characters that change the direction of the text after them (embeddings, overrides, isolates, marks). One in a
 #: group's or option's name, never closed, turned "1.22× (90% interval 1.09–1.37)" after it into "(73.1–90.1 ...
 #: ×22.1"; in a report each is shown as its code instead, so the name looks odd and the numbers stay as they are.
-_DIRECTION_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+_DIRECTION_CONTROLS = re.compile(f"[{DIRECTION_CONTROLS}]")
 
 
 def visible_direction_controls(text: str) -> str:
@@ -388,9 +389,7 @@ def write_new(path: str | os.PathLike, text: str, *, force: bool = False) -> Pat
     Atomic (temporary file, then rename) so a half-written report never replaces a good one.
     """
     path = Path(path)
-    if path.exists() and not path.is_file():  # renaming over a device or pipe would replace it
-        raise DecideError(f"{path} is not an ordinary file (a device, pipe or socket); decide writes only to "
-                          "ordinary files: choose another output path")
+    refuse_special_file(path)  # renaming over a device or pipe would replace it
     if path.exists() and not force:
         raise DecideError(f"{path} already exists; choose another name with -o, or pass --force to replace it")
     try:

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 #: Control characters (C0 but tab, DEL, C1) and direction controls: text from the user's data holding them could
 #: recolour the terminal, retitle its window, print a line that looks like another, or turn the numbers after it round.
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_HIDDEN_IN_A_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Characters that change the direction of the text after them (marks, embeddings, overrides, isolates).
+DIRECTION_CONTROLS = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+_HIDDEN = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{DIRECTION_CONTROLS}]")
+_HIDDEN_IN_A_LINE = re.compile(f"[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f{DIRECTION_CONTROLS}]")
 
 
 def for_terminal(text: str, one_line: bool = False) -> str:

@@ -41,9 +41,7 @@ def plan_outputs(outputs, *, inputs=(), force: bool = False) -> list[Path]:
             raise DecideError(f"{path} is named for two outputs; give each output its own name")
         if path.is_dir():
             raise DecideError(f"{path} is a folder; give a file name for the output, e.g. {path / 'report.html'}")
-        if path.exists() and not path.is_file():  # a device, a pipe, a socket: --force must never replace one
-            raise DecideError(f"{path} is not an ordinary file (a device, pipe or socket); decide writes only to "
-                              "ordinary files: choose another output path")
+        refuse_special_file(path)  # a device, a pipe, a socket: --force must never replace one
         if path.exists() and not force:
             raise DecideError(f"{path} already exists; choose another name with -o, or pass --force to replace it")
         parent = _existing_parent(path)
@@ -55,6 +53,13 @@ def plan_outputs(outputs, *, inputs=(), force: bool = False) -> list[Path]:
             raise DecideError(f"cannot replace {path}: it is read-only; choose another output path")
         planned.append(path)
     return planned
+
+
+def refuse_special_file(path: Path) -> None:
+    """Refuses an output path that exists and is not an ordinary file (a device, pipe or socket)."""
+    if path.exists() and not path.is_file():
+        raise DecideError(f"{path} is not an ordinary file (a device, pipe or socket); decide writes only to "
+                          "ordinary files: choose another output path")
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -23,6 +23,10 @@ from decide.errors import DecideError
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 
 
+def _cut_short(path) -> str:
+    return f"{path}: the gzip file is cut short (corrupt, or still being copied): copy it again"
+
+
 def _sniff_csv(path: Path, delimiter: str | None, encoding: str | None, notes: list[str]) -> tuple[str, str, str]:
     """The separator and encoding of a CSV file, found from its first 64 kB, and that text; refuses a missing,
     empty or wrongly encoded file and a separator that does not fit the header."""
@@ -34,7 +38,7 @@ def _sniff_csv(path: Path, delimiter: str | None, encoding: str | None, notes: l
         with _open_bytes(path) as fh:
             head = fh.read(65536)
     except EOFError:
-        raise DecideError(f"{path}: the gzip file is cut short (corrupt, or still being copied): copy it again") from None
+        raise DecideError(_cut_short(path)) from None
     except OSError as exc:  # gzip.BadGzipFile, or a file that cannot be read
         raise DecideError(f"{path}: cannot be read ({exc}); check the file (a .gz name needs a gzip-compressed file)") from None
     if not head.strip():
@@ -131,7 +135,7 @@ def read_referrals(path, columns, *, delimiter: str | None = None, encoding: str
         with _open_bytes(path) as fh:
             raise DecideError(_encoding_message(path, fh.read(), exc, enc)) from None
     except EOFError:  # a .gz file cut short after its first 64 kB
-        raise DecideError(f"{path}: the gzip file is cut short (corrupt, or still being copied): copy it again") from None
+        raise DecideError(_cut_short(path)) from None
     names, lines = _check_shape(path, text, delimiter)
     _check_header(path, names, columns, optional)
     wanted = set(columns) | set(optional)

@@ -184,7 +184,7 @@ def plain_summary(audit: Audit, lb: LabelBias | None = None, intervention: str |
     p = imp["base_rate"]
     if p.max() - p.min() > 1e-9:
         need = imp["fpr_if_equal_ppv"].drop(ref)
-        sensible = need.index[np.isfinite(need.to_numpy(dtype=float)) & need.between(0, 1).to_numpy()]  # never 'an FPR of inf'
+        sensible = need.index[need.between(0, 1)]  # a rate: never 'an FPR of inf' (NaN and inf fall outside)
         gap = (imp.loc[sensible, "fpr_if_equal_ppv"] - imp.loc[sensible, "fpr"]).abs().dropna()
         digits = 2 if f"{p.min():.2f}" != f"{p.max():.2f}" else 4  # never 'differ (0.21 to 0.21)'
         text = (f"Recorded base rates differ ({p.min():.{digits}f} to {p.max():.{digits}f}), so no tool — this one or any other — "
